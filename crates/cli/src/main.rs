@@ -1,0 +1,2 @@
+//! The `vroegsignaal` binary.
+fn main() {}

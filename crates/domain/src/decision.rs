@@ -1,0 +1,329 @@
+//! Decisions: what the rules say should happen, and why. The engine carries them out.
+//!
+//! Every decision names the rule that produced it (`rule`, an id from [`crate::rules::ids`]) and a
+//! reason a caseworker can read. Only [`DecisionKind::Task`] carries personal data (in
+//! `task.contact`); [`Decision::pseudonymous`] is the form the audit topic carries.
+
+use chrono::{DateTime, Utc};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::ddas::Signaalstatus;
+use crate::messages::{CreditorStatusValue, FieldError, OutreachTask};
+use crate::municipality::Gemeentecode;
+use crate::pseudonym::HouseholdId;
+
+/// Why a signal leads to no task (contract `SUPPRESSED.reason_code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressReason {
+    /// Herhaalde melding.
+    Repeat,
+    /// Outside the 30–100 day window.
+    OutsideWindow,
+    /// Below the municipality's (or experiment's) minimum amount.
+    BelowThreshold,
+    /// The sector's preconditions were not met.
+    PreconditionsNotMet,
+}
+
+/// Why data may not be processed further (contract `QUARANTINED.reason_code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineReason {
+    /// No statutory basis and no (valid) consent.
+    NoLegalBasis,
+    /// The person objected.
+    Objection,
+    /// An experiment sector for a municipality not taking part.
+    ExperimentNotActive,
+}
+
+/// Why there is no municipality to send to (contract `NOT_ROUTED.reason_code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotRoutedReason {
+    /// The postcode is in no table and no usable hint was given.
+    Unroutable,
+    /// The municipality has not asked for signals.
+    NotConnected,
+    /// Added: the municipality reported the person no longer lives there; signals for the
+    /// address are held back until a different person or address shows up (RULES.md §4b).
+    NotResident,
+}
+
+/// Why an input is waiting (added to the contract: the documented pending state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingReason {
+    /// The arrears are younger than the sector's minimum; a timer fires when they age.
+    TooYoung,
+    /// The signal waits in the household's bundle until the bundling delay passes.
+    Bundling,
+}
+
+/// What an input changed without any outward effect (added to the contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordedReason {
+    /// An objection is now in force.
+    Objection,
+    /// An objection was withdrawn.
+    ObjectionWithdrawn,
+    /// Consent registered.
+    ConsentGiven,
+    /// Consent withdrawn.
+    ConsentWithdrawn,
+    /// Arrears resolved before they became a signal, or before the task went out.
+    Resolved,
+    /// A contact attempt was recorded on the case.
+    ContactAttempt,
+    /// A result closed the case.
+    CaseResult,
+    /// Arrears changed but stay a signal already part of a case that has had contact.
+    ArrearsUpdated,
+}
+
+/// Why an input had no effect at all (added to the contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IgnoredReason {
+    /// The `event_id` was seen before: the same event twice has the effect of once.
+    DuplicateEvent,
+    /// `RESOLVED` for arrears this household has no record of.
+    UnknownArrears,
+    /// Feedback for a case this household has no record of, or from another municipality.
+    UnknownCase,
+}
+
+/// The kind of a decision and its own fields.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "decision", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DecisionKind {
+    /// A task is sent, updated or withdrawn.
+    Task {
+        /// The task.
+        task: Box<OutreachTask>,
+    },
+    /// A signal that by the rules leads to no task.
+    Suppressed {
+        /// The DDAS status recorded for the signal.
+        ddas_status: Signaalstatus,
+        /// Why.
+        reason_code: SuppressReason,
+        /// The creditor.
+        creditor_id: String,
+        /// The signal.
+        signal_id: String,
+        /// The municipality it was recorded for.
+        #[serde(default)]
+        municipality_code: Option<Gemeentecode>,
+    },
+    /// Data that may not be processed further.
+    Quarantined {
+        /// Why.
+        reason_code: QuarantineReason,
+        /// The creditor.
+        creditor_id: String,
+    },
+    /// No municipality to send to.
+    NotRouted {
+        /// Why.
+        reason_code: NotRoutedReason,
+        /// The municipality found, if any (`not_connected`).
+        #[serde(default)]
+        municipality_code: Option<Gemeentecode>,
+    },
+    /// Input that breaks the contract.
+    Rejected {
+        /// Always `invalid`.
+        reason_code: String,
+        /// Every problem found, with its field path.
+        errors: Vec<FieldError>,
+    },
+    /// What a creditor is told.
+    CreditorStatus {
+        /// The creditor.
+        creditor_id: String,
+        /// Its customer reference.
+        customer_ref: String,
+        /// The signal.
+        signal_id: String,
+        /// The status.
+        status: CreditorStatusValue,
+    },
+    /// A household's data was removed by retention.
+    Purged {},
+    /// Waiting for time to pass.
+    Pending {
+        /// Why.
+        reason_code: PendingReason,
+        /// When the household will be looked at again.
+        until: DateTime<Utc>,
+    },
+    /// State changed, nothing went out.
+    Recorded {
+        /// What was recorded.
+        reason_code: RecordedReason,
+    },
+    /// No effect.
+    Ignored {
+        /// Why.
+        reason_code: IgnoredReason,
+    },
+}
+
+impl DecisionKind {
+    /// The contract's name of the kind, e.g. `TASK`; also a metrics label.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DecisionKind::Task { .. } => "TASK",
+            DecisionKind::Suppressed { .. } => "SUPPRESSED",
+            DecisionKind::Quarantined { .. } => "QUARANTINED",
+            DecisionKind::NotRouted { .. } => "NOT_ROUTED",
+            DecisionKind::Rejected { .. } => "REJECTED",
+            DecisionKind::CreditorStatus { .. } => "CREDITOR_STATUS",
+            DecisionKind::Purged {} => "PURGED",
+            DecisionKind::Pending { .. } => "PENDING",
+            DecisionKind::Recorded { .. } => "RECORDED",
+            DecisionKind::Ignored { .. } => "IGNORED",
+        }
+    }
+}
+
+/// One decision.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Decision {
+    /// When it was taken (event time, or the tick's time).
+    pub at: DateTime<Utc>,
+    /// The rule that produced it.
+    pub rule: String,
+    /// Why, in words a caseworker understands.
+    pub reason: String,
+    /// The input that caused it; absent for timer decisions.
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// The household, where known.
+    #[serde(default)]
+    pub household_id: Option<HouseholdId>,
+    /// The kind and its fields.
+    #[serde(flatten)]
+    pub kind: DecisionKind,
+}
+
+impl Decision {
+    /// The audit form: a `TASK` keeps only what identifies the task (ids, status, municipality,
+    /// priority, classification, signal ids) and loses contact details and reasons.
+    pub fn pseudonymous(&self) -> Decision {
+        let mut d = self.clone();
+        if let DecisionKind::Task { task } = &mut d.kind {
+            let contact = &mut task.contact;
+            contact.initials = None;
+            contact.prefix = None;
+            contact.surname = None;
+            contact.birth_date = None;
+            contact.phone = None;
+            contact.email = None;
+            contact.address.street = None;
+            contact.address.city = None;
+            // The address itself is the household: replace it by a fixed placeholder so the
+            // audit record stays schema-valid and carries only the pseudonym.
+            if let Ok(pc) = "1000AA".parse() {
+                contact.address.postcode = pc;
+            }
+            if let Ok(n) = crate::address::HouseNumber::new(1) {
+                contact.address.house_number = n;
+            }
+            contact.address.house_number_addition = None;
+            task.reasons.clear();
+        }
+        d
+    }
+
+    /// Whether this decision carries personal data (only tasks do).
+    pub fn carries_personal_data(&self) -> bool {
+        matches!(self.kind, DecisionKind::Task { .. })
+    }
+}
+
+impl Serialize for Decision {
+    /// Field order is fixed (`decision`, `at`, `rule`, `reason`, `event_id`, `household_id`, then
+    /// the kind's fields) so that output is byte-for-byte reproducible and reads well.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("decision", self.kind.name())?;
+        m.serialize_entry("at", &self.at)?;
+        m.serialize_entry("rule", &self.rule)?;
+        m.serialize_entry("reason", &self.reason)?;
+        if let Some(e) = &self.event_id {
+            m.serialize_entry("event_id", e)?;
+        }
+        if let Some(h) = &self.household_id {
+            m.serialize_entry("household_id", h)?;
+        }
+        match &self.kind {
+            DecisionKind::Task { task } => m.serialize_entry("task", task)?,
+            DecisionKind::Suppressed {
+                ddas_status,
+                reason_code,
+                creditor_id,
+                signal_id,
+                municipality_code,
+            } => {
+                m.serialize_entry("ddas_status", ddas_status)?;
+                m.serialize_entry("reason_code", reason_code)?;
+                m.serialize_entry("creditor_id", creditor_id)?;
+                m.serialize_entry("signal_id", signal_id)?;
+                if let Some(c) = municipality_code {
+                    m.serialize_entry("municipality_code", c)?;
+                }
+            }
+            DecisionKind::Quarantined {
+                reason_code,
+                creditor_id,
+            } => {
+                m.serialize_entry("reason_code", reason_code)?;
+                m.serialize_entry("creditor_id", creditor_id)?;
+            }
+            DecisionKind::NotRouted {
+                reason_code,
+                municipality_code,
+            } => {
+                m.serialize_entry("reason_code", reason_code)?;
+                if let Some(c) = municipality_code {
+                    m.serialize_entry("municipality_code", c)?;
+                }
+            }
+            DecisionKind::Rejected {
+                reason_code,
+                errors,
+            } => {
+                m.serialize_entry("reason_code", reason_code)?;
+                m.serialize_entry("errors", errors)?;
+            }
+            DecisionKind::CreditorStatus {
+                creditor_id,
+                customer_ref,
+                signal_id,
+                status,
+            } => {
+                m.serialize_entry("creditor_id", creditor_id)?;
+                m.serialize_entry("customer_ref", customer_ref)?;
+                m.serialize_entry("signal_id", signal_id)?;
+                m.serialize_entry("status", status)?;
+            }
+            DecisionKind::Purged {} => {}
+            DecisionKind::Pending { reason_code, until } => {
+                m.serialize_entry("reason_code", reason_code)?;
+                m.serialize_entry("until", until)?;
+            }
+            DecisionKind::Recorded { reason_code } => {
+                m.serialize_entry("reason_code", reason_code)?;
+            }
+            DecisionKind::Ignored { reason_code } => {
+                m.serialize_entry("reason_code", reason_code)?;
+            }
+        }
+        m.end()
+    }
+}

@@ -1,0 +1,31 @@
+//! # vroeg-domain
+//!
+//! The pure heart of vroegsignaal: the contract's messages, the value types they are built from,
+//! the configuration the rules read, and the signalling rule engine itself.
+//!
+//! Nothing here performs I/O or reads a clock. Time is a parameter, configuration arrives as
+//! text, and every decision is data ([`decision::Decision`]) that names its rule and its reason.
+//! CI proves the purity from `cargo tree` (no tokio, rdkafka, clap or HTTP crates), and chrono is
+//! built without its `clock` feature so `Utc::now()` does not even exist here.
+//!
+//! Starting points:
+//! - [`messages`]: ArrearsEvent, ObjectionEvent, FeedbackEvent, OutreachTask, CreditorStatus.
+//! - [`decision`]: what the rules decide.
+//! - [`rules`]: [`rules::admit`] (ingest) and [`rules::apply`] / [`rules::tick`] (household).
+//! - [`config`]: rule sets with effective dates, municipality and creditor registries.
+//! - [`routing`]: postcode to municipality.
+
+pub mod address;
+pub mod config;
+pub mod ddas;
+pub mod decision;
+pub mod error;
+pub mod messages;
+pub mod money;
+pub mod municipality;
+pub mod pseudonym;
+pub mod routing;
+pub mod rules;
+pub mod sector;
+
+pub use error::ValueError;

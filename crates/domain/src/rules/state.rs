@@ -1,0 +1,233 @@
+//! Per-household state: what the rules remember between events.
+//!
+//! Kept compact (a few hundred bytes for a typical household): only open arrears, the signals of
+//! the look-back period, the open case and the last closed one. Serialisable, because the engine
+//! persists it to a compacted changelog topic.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::address::Address;
+use crate::ddas::Eindresultaat;
+use crate::messages::{Classification, Person, Priority};
+use crate::money::Money;
+use crate::municipality::Gemeentecode;
+use crate::pseudonym::HouseholdId;
+use crate::sector::Sector;
+
+/// Where one creditor's arrears stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum ArrearsStage {
+    /// Younger than the sector's minimum: becomes a signal at `due` without a new event.
+    Waiting {
+        /// When the arrears reach the minimum age (midnight UTC of that day).
+        due: DateTime<Utc>,
+    },
+    /// A signal: part of the open case (or of a case that has been closed since).
+    Signalled {
+        /// The signal.
+        signal_id: String,
+        /// The amount when it was signalled; a later report of the same arrears at this amount or
+        /// less is a herhaalde melding.
+        amount: Money,
+        /// Energy's updated signal after 100 days has been made.
+        updated_signal_sent: bool,
+    },
+    /// Judged not to lead to a task (outside window, below threshold, preconditions): kept so a
+    /// repeat of the same report is recognised.
+    Suppressed {
+        /// The signal id the suppression was recorded under.
+        signal_id: String,
+        /// The amount when suppressed.
+        amount: Money,
+    },
+}
+
+/// One creditor's open arrears for this household.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrearsRecord {
+    /// Creditor.
+    pub creditor_id: String,
+    /// Customer reference.
+    pub customer_ref: String,
+    /// Sector.
+    pub sector: Sector,
+    /// Current amount.
+    pub amount: Money,
+    /// Start of the arrears.
+    pub since: NaiveDate,
+    /// The event that last changed it.
+    pub event_id: String,
+    /// When it was last reported.
+    pub reported_at: DateTime<Utc>,
+    /// Reminders sent, as last reported.
+    pub reminders_sent: u32,
+    /// Crisis flag.
+    pub crisis: bool,
+    /// Warm handover flag.
+    pub warm_handover: bool,
+    /// End of supply.
+    pub end_of_supply_date: Option<NaiveDate>,
+    /// Where it stands.
+    pub stage: ArrearsStage,
+}
+
+/// One signal in a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSignal {
+    /// Signal id.
+    pub signal_id: String,
+    /// Creditor.
+    pub creditor_id: String,
+    /// Customer reference (to address the creditor's status).
+    pub customer_ref: String,
+    /// Sector.
+    pub sector: Sector,
+    /// Current amount.
+    pub amount: Money,
+    /// Start of the arrears.
+    pub since: NaiveDate,
+    /// When it became a signal.
+    pub signalled_on: NaiveDate,
+    /// Reminders sent.
+    pub reminders_sent: u32,
+    /// Crisis.
+    pub crisis: bool,
+    /// Warm handover.
+    pub warm_handover: bool,
+    /// End of supply.
+    pub end_of_supply_date: Option<NaiveDate>,
+    /// Energy's updated signal.
+    pub updated_signal: bool,
+    /// Resolved by the creditor after the task went out.
+    pub resolved: bool,
+}
+
+/// The household's open case (`vroegsignaalzaak`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    /// Case id (embeds the household pseudonym).
+    pub case_id: String,
+    /// Task id.
+    pub task_id: String,
+    /// The municipality.
+    pub municipality: Gemeentecode,
+    /// When the first signal joined.
+    pub opened_at: DateTime<Utc>,
+    /// While bundling: when the task goes out. `None` once sent.
+    pub dispatch_at: Option<DateTime<Utc>>,
+    /// Versions sent so far (0 while bundling).
+    pub version: u32,
+    /// Signals.
+    pub signals: Vec<CaseSignal>,
+    /// Classification at first dispatch.
+    pub classification: Option<Classification>,
+    /// Priority of the last version.
+    pub priority: Option<Priority>,
+    /// First-contact deadline of the last version.
+    pub due_date: Option<NaiveDate>,
+    /// When the task first went out.
+    pub created_at: Option<DateTime<Utc>>,
+    /// First contact attempt (stops the deadline clock).
+    pub first_contact_on: Option<NaiveDate>,
+    /// A contact attempt reached the person.
+    pub reached: bool,
+    /// Case of a household known to debt help (§4b).
+    pub known_to_debt_help: bool,
+    /// Signal ids whose creditor has been told PICKED_UP.
+    pub picked_up_told: Vec<String>,
+}
+
+/// The last closed case: enough to apply §4b to later signals and to report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedCase {
+    /// Case id.
+    pub case_id: String,
+    /// Task id.
+    pub task_id: String,
+    /// Last version sent.
+    pub version: u32,
+    /// Result.
+    pub result: Eindresultaat,
+    /// Closed on.
+    pub closed_on: NaiveDate,
+    /// The municipality.
+    pub municipality: Gemeentecode,
+}
+
+/// A consent or objection in force for one creditor relationship.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Standing {
+    /// Creditor.
+    pub creditor_id: String,
+    /// Customer reference.
+    pub customer_ref: String,
+    /// An objection is in force.
+    pub objection: bool,
+    /// Consent references withdrawn.
+    pub withdrawn_consents: Vec<String>,
+}
+
+/// A past signal, for OPEENVOLGEND (previous 6 months) and MEERVOUDIG (same month).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastSignal {
+    /// When it became a signal.
+    pub on: NaiveDate,
+    /// The creditor.
+    pub creditor_id: String,
+    /// The case it joined.
+    pub case_id: String,
+}
+
+/// Everything the rules remember about one household.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdState {
+    /// The pseudonym.
+    pub household_id: HouseholdId,
+    /// Where tasks go.
+    pub municipality: Gemeentecode,
+    /// The latest full address (personal data: only for tasks).
+    pub address: Option<Address>,
+    /// The latest person data (personal data: only for tasks).
+    pub person: Option<Person>,
+    /// Open arrears per creditor relationship.
+    pub arrears: Vec<ArrearsRecord>,
+    /// Objections and withdrawn consents.
+    pub standings: Vec<Standing>,
+    /// Signals of the look-back period.
+    pub history: Vec<PastSignal>,
+    /// The open case.
+    pub case: Option<CaseRecord>,
+    /// The last closed case.
+    pub last_closed: Option<ClosedCase>,
+    /// Cases opened so far (case ids count up).
+    pub case_seq: u32,
+    /// Hashes of the most recent event ids, for idempotency.
+    pub recent_events: Vec<u64>,
+    /// Last time anything happened (for retention).
+    pub last_activity: DateTime<Utc>,
+    /// The municipality reported the person no longer lives here: hold signals back.
+    pub not_resident: bool,
+}
+
+impl HouseholdState {
+    /// A fresh household.
+    pub fn new(household_id: HouseholdId, municipality: Gemeentecode, now: DateTime<Utc>) -> Self {
+        HouseholdState {
+            household_id,
+            municipality,
+            address: None,
+            person: None,
+            arrears: Vec::new(),
+            standings: Vec::new(),
+            history: Vec::new(),
+            case: None,
+            last_closed: None,
+            case_seq: 0,
+            recent_events: Vec::new(),
+            last_activity: now,
+            not_resident: false,
+        }
+    }
+}
