@@ -17,6 +17,7 @@
 
 pub mod address;
 pub mod config;
+pub mod config_load;
 pub mod ddas;
 pub mod decision;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod money;
 pub mod municipality;
 pub mod pseudonym;
 pub mod routing;
+pub mod routing_load;
 pub mod rules;
 pub mod sector;
 
