@@ -1,0 +1,66 @@
+//! The JSON forms (CONTRACT.md).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use vroeg_domain::messages::{ArrearsEvent, FeedbackEvent, InputEvent, ObjectionEvent};
+
+use crate::DecodeError;
+
+fn strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        DecodeError::single(field, e.inner().to_string())
+    })?;
+    de.end()
+        .map_err(|e| DecodeError::single("", format!("trailing data: {e}")))?;
+    Ok(value)
+}
+
+/// The `event_id` of a JSON object, if it has a string one (best effort, for rejections).
+fn peek_event_id(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        event_id: Option<String>,
+    }
+    serde_json::from_slice::<Peek>(bytes).ok()?.event_id
+}
+
+fn peek_event_type(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        event_type: Option<String>,
+    }
+    serde_json::from_slice::<Peek>(bytes).ok()?.event_type
+}
+
+/// Decodes any input message, choosing the type by its `event_type`.
+pub fn decode_input(bytes: &[u8]) -> Result<InputEvent, DecodeError> {
+    let result = match peek_event_type(bytes).as_deref() {
+        Some("ARREARS" | "RESOLVED") => strict::<ArrearsEvent>(bytes).map(InputEvent::Arrears),
+        Some("OBJECTION" | "OBJECTION_WITHDRAWN" | "CONSENT_GIVEN" | "CONSENT_WITHDRAWN") => {
+            strict::<ObjectionEvent>(bytes).map(InputEvent::Objection)
+        }
+        Some("CONTACT_ATTEMPT" | "CASE_RESULT") => {
+            strict::<FeedbackEvent>(bytes).map(InputEvent::Feedback)
+        }
+        Some(other) => Err(DecodeError::single(
+            "event_type",
+            format!("unknown event_type {other:?}"),
+        )),
+        None => Err(DecodeError::single(
+            "event_type",
+            "missing, or the input is not a JSON object",
+        )),
+    };
+    result.map_err(|mut e| {
+        e.event_id = peek_event_id(bytes);
+        e
+    })
+}
+
+/// Appends the JSON form of a value (no trailing newline).
+pub fn encode_json<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    serde_json::to_writer(out, value)
+}
