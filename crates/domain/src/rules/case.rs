@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate};
 
 use super::reasons;
 use super::state::{CaseRecord, CaseSignal, HouseholdState};
-use super::step::{Step, day_start, days_between, minus_months, plus_days, same_month};
+use super::step::{Step, days_between, minus_months, plus_days, same_month};
 use crate::config::Deadlines;
 use crate::ddas::Eindresultaat;
 use crate::decision::{DecisionKind, PendingReason};
@@ -192,27 +192,36 @@ pub(super) fn classify(
     today: NaiveDate,
     lookback_months: u32,
 ) -> Classification {
-    let mut creditors: Vec<&str> = case
-        .signals
-        .iter()
-        .filter(|s| !s.resolved && same_month(s.signalled_on, today))
-        .map(|s| s.creditor_id.as_str())
-        .collect();
-    creditors.sort_unstable();
-    creditors.dedup();
-    if creditors.len() >= 2 {
+    let open: Vec<&CaseSignal> = case.signals.iter().filter(|s| !s.resolved).collect();
+    let meervoudig = open.iter().any(|a| {
+        open.iter()
+            .any(|b| a.creditor_id != b.creditor_id && same_month(a.signalled_on, b.signalled_on))
+    });
+    if meervoudig {
         return Classification::Meervoudig;
     }
-    let horizon = minus_months(today, lookback_months);
+    // The look-back runs from the case's first signal, not from the (bundled) dispatch.
+    let reference = case_reference_date(case, today);
+    let horizon = minus_months(reference, lookback_months);
     let earlier = state
         .history
         .iter()
-        .any(|p| p.case_id != case.case_id && p.on >= horizon && p.on <= today);
+        .any(|p| p.case_id != case.case_id && p.on >= horizon && p.on <= reference);
     if earlier {
         Classification::Opeenvolgend
     } else {
         Classification::Enkelvoudig
     }
+}
+
+/// The date the case's look-back is measured from: its earliest signal.
+pub(super) fn case_reference_date(case: &CaseRecord, today: NaiveDate) -> NaiveDate {
+    case.signals
+        .iter()
+        .map(|s| s.signalled_on)
+        .min()
+        .unwrap_or(today)
+        .min(today)
 }
 
 fn build_task(
@@ -383,10 +392,4 @@ fn known_to_debt_help_update(
 /// When a bundling case goes out, as a wakeup time.
 pub(super) fn dispatch_due(case: &CaseRecord) -> Option<chrono::DateTime<chrono::Utc>> {
     case.dispatch_at
-}
-
-/// Midnight after `date`, used by callers that need "the next day boundary".
-#[allow(dead_code)]
-pub(super) fn next_midnight(date: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    day_start(plus_days(date, 1))
 }

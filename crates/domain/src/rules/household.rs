@@ -229,7 +229,11 @@ fn energy_updates(household: &mut HouseholdState, step: &mut Step<'_, '_>) {
 /// Drops signals older than the look-back: they can no longer make a case OPEENVOLGEND.
 fn prune_history(household: &mut HouseholdState, step: &Step<'_, '_>) {
     let lookback = step.rules().map_or(6, |r| r.lookback_months);
-    let horizon = minus_months(step.today, lookback);
+    let reference = household
+        .case
+        .as_ref()
+        .map_or(step.today, |c| case::case_reference_date(c, step.today));
+    let horizon = minus_months(reference, lookback);
     household.history.retain(|p| p.on >= horizon);
 }
 
