@@ -73,7 +73,7 @@ impl Money {
         let digits = euros.to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push('.');
             }
             grouped.push(ch);
@@ -161,6 +161,9 @@ mod tests {
     #[test]
     fn json_refuses_numbers() {
         assert!(serde_json::from_str::<Money>("512.4").is_err());
-        assert_eq!(serde_json::from_str::<Money>("\"512.4\"").unwrap().cents(), 51240);
+        assert_eq!(
+            serde_json::from_str::<Money>("\"512.4\"").unwrap().cents(),
+            51240
+        );
     }
 }
