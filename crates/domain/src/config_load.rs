@@ -46,11 +46,18 @@ pub fn parse_municipalities(
     registry_toml: &str,
 ) -> Result<MunicipalityRegistry, ConfigError> {
     let _ = (gemeenten_csv, registry_toml, registry_name);
-    Err(ConfigError::new(gemeenten_csv_name, "", "not yet implemented"))
+    Err(ConfigError::new(
+        gemeenten_csv_name,
+        "",
+        "not yet implemented",
+    ))
 }
 
 /// Parses `config/creditors.toml`.
-pub fn parse_creditors(source_name: &str, toml_text: &str) -> Result<CreditorRegistry, ConfigError> {
+pub fn parse_creditors(
+    source_name: &str,
+    toml_text: &str,
+) -> Result<CreditorRegistry, ConfigError> {
     let _ = toml_text;
     Err(ConfigError::new(source_name, "", "not yet implemented"))
 }

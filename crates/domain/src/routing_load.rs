@@ -52,12 +52,20 @@ impl Pc6hnrParser {
     /// Reads the header line.
     pub fn from_header(header: &str) -> Result<Self, ConfigError> {
         let _ = header;
-        Err(ConfigError::new("pc6hnr", "line 1: ", "not yet implemented"))
+        Err(ConfigError::new(
+            "pc6hnr",
+            "line 1: ",
+            "not yet implemented",
+        ))
     }
 
     /// Parses one data line (`line_no` for error messages).
     pub fn parse_line(&self, line_no: usize, line: &str) -> Result<Pc6hnrRow, ConfigError> {
         let _ = (line, self.delimiter, self.pc6, self.number, self.gemeente);
-        Err(ConfigError::new("pc6hnr", format!("line {line_no}: "), "not yet implemented"))
+        Err(ConfigError::new(
+            "pc6hnr",
+            format!("line {line_no}: "),
+            "not yet implemented",
+        ))
     }
 }

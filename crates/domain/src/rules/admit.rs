@@ -105,7 +105,10 @@ pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Ad
                     event,
                 })),
                 None => Admission::Decided(vec![rejected(
-                    vec![FieldError::new("case_id", "not a case id issued by vroegsignaal")],
+                    vec![FieldError::new(
+                        "case_id",
+                        "not a case id issued by vroegsignaal",
+                    )],
                     Some(event_id),
                     now,
                 )]),
