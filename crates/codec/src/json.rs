@@ -17,11 +17,8 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
 
 fn strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
-        DecodeError::single(field, e.inner().to_string())
-    })?;
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| DecodeError::at_path(e.path(), e.inner().to_string()))?;
     de.end()
         .map_err(|e| DecodeError::single("", format!("trailing data: {e}")))?;
     Ok(value)

@@ -60,6 +60,26 @@ impl DecodeError {
         }
     }
 
+    /// A problem reported by serde at `path` (`serde_path_to_error`'s form: `.` for the root).
+    /// serde reports a missing field at its parent; the field itself is the useful path, so it
+    /// is appended (`address` + missing `postcode` → `address.postcode`).
+    pub(crate) fn at_path(path: &serde_path_to_error::Path, problem: String) -> Self {
+        let mut field = path.to_string();
+        if field == "." {
+            field.clear();
+        }
+        let missing = problem
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        if let Some(name) = missing {
+            if !field.is_empty() {
+                field.push('.');
+            }
+            field.push_str(name);
+        }
+        DecodeError::single(field, problem)
+    }
+
     /// Sets the `event_id` if none is set yet.
     pub fn with_event_id(mut self, event_id: Option<String>) -> Self {
         if self.event_id.is_none() {

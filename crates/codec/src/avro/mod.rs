@@ -305,7 +305,7 @@ impl Codec {
         if writer.kind() != M::KIND {
             return Err(DecodeError::single(
                 "",
-                format!("payload is a {}, expected a {}", writer.kind(), M::KIND),
+                format!("payload is {}, expected {}", writer.kind(), M::KIND),
             ));
         }
         self.decode_datum_from(&writer, datum)
@@ -415,10 +415,8 @@ fn decode_with<T: DeserializeOwned>(plan: &Plan, datum: &[u8]) -> Result<T, Deco
         node: plan.root,
         input: &mut input,
     };
-    let value = serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = path_string(e.path());
-        DecodeError::single(field, e.into_inner().0)
-    })?;
+    let value = serde_path_to_error::deserialize(de)
+        .map_err(|e| DecodeError::at_path(e.path(), e.inner().0.clone()))?;
     if input.remaining() != 0 {
         return Err(DecodeError::single(
             "",
