@@ -19,6 +19,7 @@ use apache_avro::Schema;
 use apache_avro::rabin::Rabin;
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::schema_compatibility::SchemaCompatibility;
+use apache_avro::types::Value;
 use apache_avro::writer::datum::GenericDatumWriter;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -358,8 +359,7 @@ impl Codec {
 fn resolve(writer: &Schema, reader: &Schema, datum: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let avro = |e: apache_avro::Error| DecodeError::single("", format!("Avro: {e}"));
     let mut cursor = datum;
-    let value = GenericDatumReader::builder(writer)
-        .reader_schema(reader)
+    let mut value = GenericDatumReader::builder(writer)
         .build()
         .map_err(avro)?
         .read_value(&mut cursor)
@@ -370,11 +370,43 @@ fn resolve(writer: &Schema, reader: &Schema, datum: &[u8]) -> Result<Vec<u8>, De
             "trailing bytes after the Avro datum",
         ));
     }
+    widen_decimals(&mut value);
+    let value = value.resolve(reader).map_err(avro)?;
     GenericDatumWriter::builder(reader)
         .build()
         .map_err(avro)?
         .write_value_to_vec(value)
         .map_err(avro)
+}
+
+/// Sign-extends every decimal to 16 bytes.
+///
+/// apache-avro 0.22's resolution refuses a `bytes` decimal whose byte length could not hold the
+/// schema's full precision (`decimal(12, 2)` needs 6 bytes), although the specification and
+/// every Java producer write the minimal two's complement (`512.40` is 3 bytes). Widening keeps
+/// the value and satisfies the check; our decoder accepts up to 16 bytes.
+fn widen_decimals(value: &mut Value) {
+    match value {
+        Value::Decimal(d) => {
+            if let Ok(bytes) = Vec::<u8>::try_from(&*d)
+                && bytes.len() < 16
+            {
+                let fill = if bytes.first().is_some_and(|b| b & 0x80 != 0) {
+                    0xFF
+                } else {
+                    0
+                };
+                let mut wide = vec![fill; 16 - bytes.len()];
+                wide.extend_from_slice(&bytes);
+                *d = apache_avro::Decimal::from(wide);
+            }
+        }
+        Value::Union(_, inner) => widen_decimals(inner),
+        Value::Array(items) => items.iter_mut().for_each(widen_decimals),
+        Value::Map(m) => m.values_mut().for_each(widen_decimals),
+        Value::Record(fields) => fields.iter_mut().for_each(|(_, v)| widen_decimals(v)),
+        _ => {}
+    }
 }
 
 /// The `event_id` at the start of a datum, if it starts with one (all input messages do), for
