@@ -16,6 +16,10 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
 }
 
 fn strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    // Untracked first (path tracking costs on every field); tracked again only on error.
+    if let Ok(v) = serde_json::from_slice(bytes) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| DecodeError::at_path(e.path(), e.inner().to_string()))?;

@@ -83,6 +83,40 @@ fn format_decimal(out: &mut StackStr, unscaled: i128, scale: u32) -> fmt::Result
     Ok(())
 }
 
+/// Formats a UTC timestamp as RFC 3339 (`2026-10-15T09:00:00Z`, fractions only when present)
+/// without allocating; years outside 0..=9999 fail and take chrono's general formatter.
+fn format_timestamp(out: &mut StackStr, t: &DateTime<chrono::Utc>) -> fmt::Result {
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&t.year()) {
+        return Err(fmt::Error);
+    }
+    write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )?;
+    let nanos = t.nanosecond();
+    if nanos >= 1_000_000_000 {
+        // A leap second: rare enough for the general formatter.
+        return Err(fmt::Error);
+    }
+    if nanos.is_multiple_of(1_000_000) {
+        if nanos > 0 {
+            write!(out, ".{:03}", nanos / 1_000_000)?;
+        }
+    } else if nanos.is_multiple_of(1_000) {
+        write!(out, ".{:06}", nanos / 1_000)?;
+    } else {
+        write!(out, ".{nanos:09}")?;
+    }
+    out.write_char('Z')
+}
+
 /// Reads Avro decimal bytes (big-endian two's complement) as an unscaled i128.
 fn read_decimal(input: &mut Input<'_>, precision: u32) -> Result<i128, DeError> {
     let b = input.bytes()?;
@@ -180,7 +214,12 @@ impl<'de> de::Deserializer<'de> for AvroDeserializer<'_, 'de> {
                     DateTime::from_timestamp_millis(n)
                 }
                 .ok_or_else(|| DeError(format!("timestamp out of range: {n}")))?;
-                visitor.visit_string(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+                let mut s = StackStr::new();
+                if format_timestamp(&mut s, &t).is_ok() {
+                    visitor.visit_str(s.as_str())
+                } else {
+                    visitor.visit_string(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+                }
             }
             Node::Enum { symbols } => {
                 let i = self.input.long()?;
@@ -397,5 +436,22 @@ mod tests {
         assert_eq!(f(5, 2), "0.05");
         assert_eq!(f(-5, 2), "-0.05");
         assert_eq!(f(7, 0), "7");
+    }
+
+    #[test]
+    fn formats_timestamps_like_chrono() {
+        for us in [
+            0i64,
+            1,
+            1_000,
+            1_500_000,
+            1_760_518_800_000_000,
+            4_102_444_799_999_999,
+        ] {
+            let t = DateTime::from_timestamp_micros(us).unwrap();
+            let mut out = StackStr::new();
+            format_timestamp(&mut out, &t).unwrap();
+            assert_eq!(out.as_str(), t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        }
     }
 }

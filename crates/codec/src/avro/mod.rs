@@ -429,15 +429,28 @@ fn encode_with<T: Serialize>(plan: &Plan, value: &T, out: &mut Vec<u8>) -> Resul
         node: plan.root,
         out: &mut *out,
     };
-    serde_path_to_error::serialize(value, ser)
-        .map_err(|e| {
-            let field = path_string(e.path());
-            EncodeError::Avro {
-                field,
-                problem: e.into_inner().0,
-            }
-        })
-        .inspect_err(|_| out.truncate(start))
+    if value.serialize(ser).is_ok() {
+        return Ok(());
+    }
+    // As in decoding: the path is only tracked once we know there is an error to name.
+    out.truncate(start);
+    let ser = ser::AvroSerializer {
+        plan,
+        node: plan.root,
+        out: &mut *out,
+    };
+    let result = match serde_path_to_error::serialize(value, ser) {
+        Err(e) => Err(EncodeError::Avro {
+            field: path_string(e.path()),
+            problem: e.into_inner().0,
+        }),
+        Ok(()) => Err(EncodeError::Avro {
+            field: String::new(),
+            problem: "encoding is not deterministic".to_owned(),
+        }),
+    };
+    out.truncate(start);
+    result
 }
 
 fn decode_with<T: DeserializeOwned>(plan: &Plan, datum: &[u8]) -> Result<T, DecodeError> {
@@ -447,8 +460,23 @@ fn decode_with<T: DeserializeOwned>(plan: &Plan, datum: &[u8]) -> Result<T, Deco
         node: plan.root,
         input: &mut input,
     };
-    let value = serde_path_to_error::deserialize(de)
-        .map_err(|e| DecodeError::at_path(e.path(), e.inner().0.clone()))?;
+    // Path tracking costs on every field; errors are rare, so decode untracked first and only
+    // decode again, tracked, to name the field once we know something is wrong.
+    let value = match T::deserialize(de) {
+        Ok(v) => v,
+        Err(_) => {
+            let mut input = Input::new(datum);
+            let de = de::AvroDeserializer {
+                plan,
+                node: plan.root,
+                input: &mut input,
+            };
+            return Err(match serde_path_to_error::deserialize::<_, T>(de) {
+                Err(e) => DecodeError::at_path(e.path(), e.inner().0.clone()),
+                Ok(_) => DecodeError::single("", "decoding is not deterministic"),
+            });
+        }
+    };
     if input.remaining() != 0 {
         return Err(DecodeError::single(
             "",
