@@ -1,4 +1,8 @@
 //! The JSON forms (CONTRACT.md).
+//!
+//! The domain types' serde derives *are* the contract's JSON form, so this module only adds
+//! strictness plumbing: field paths for every error (`serde_path_to_error`), no trailing data,
+//! and the `event_id` of a rejected input where it can be read.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -6,13 +10,19 @@ use vroeg_domain::messages::{ArrearsEvent, FeedbackEvent, InputEvent, ObjectionE
 
 use crate::DecodeError;
 
+/// Decodes one JSON object strictly into `T`, naming the field of any problem.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    strict(bytes).map_err(|e| e.with_event_id(peek_event_id(bytes)))
+}
+
 fn strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    // Untracked first (path tracking costs on every field); tracked again only on error.
+    if let Ok(v) = serde_json::from_slice(bytes) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
-        DecodeError::single(field, e.inner().to_string())
-    })?;
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| DecodeError::at_path(e.path(), e.inner().to_string()))?;
     de.end()
         .map_err(|e| DecodeError::single("", format!("trailing data: {e}")))?;
     Ok(value)
@@ -35,7 +45,8 @@ fn peek_event_type(bytes: &[u8]) -> Option<String> {
     serde_json::from_slice::<Peek>(bytes).ok()?.event_type
 }
 
-/// Decodes any input message, choosing the type by its `event_type`.
+/// Decodes any JSON input message, choosing the type by its `event_type`. JSON only; the
+/// crate-level [`crate::decode_input`] also accepts Avro.
 pub fn decode_input(bytes: &[u8]) -> Result<InputEvent, DecodeError> {
     let result = match peek_event_type(bytes).as_deref() {
         Some("ARREARS" | "RESOLVED") => strict::<ArrearsEvent>(bytes).map(InputEvent::Arrears),
@@ -54,10 +65,7 @@ pub fn decode_input(bytes: &[u8]) -> Result<InputEvent, DecodeError> {
             "missing, or the input is not a JSON object",
         )),
     };
-    result.map_err(|mut e| {
-        e.event_id = peek_event_id(bytes);
-        e
-    })
+    result.map_err(|e| e.with_event_id(peek_event_id(bytes)))
 }
 
 /// Appends the JSON form of a value (no trailing newline).
