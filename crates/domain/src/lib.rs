@@ -19,6 +19,7 @@
 pub mod address;
 pub mod config;
 pub mod config_load;
+mod csv_text;
 pub mod ddas;
 pub mod decision;
 pub mod error;
