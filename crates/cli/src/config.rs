@@ -241,7 +241,10 @@ pub fn apply_overrides(table: &mut toml::Table, env: &Env) -> Result<(), ConfigF
             .entry(section.clone())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         let toml::Value::Table(sec) = entry else {
-            return Err(ConfigFileError::new(var, format!("[{section}] is not a section")));
+            return Err(ConfigFileError::new(
+                var,
+                format!("[{section}] is not a section"),
+            ));
         };
         let typed = match sec.get(&key) {
             Some(toml::Value::String(_)) => toml::Value::String(value.clone()),
@@ -249,12 +252,16 @@ pub fn apply_overrides(table: &mut toml::Table, env: &Env) -> Result<(), ConfigF
                 .trim()
                 .parse::<i64>()
                 .map(toml::Value::Integer)
-                .map_err(|_| ConfigFileError::new(var, format!("{section}.{key} must be a whole number")))?,
+                .map_err(|_| {
+                    ConfigFileError::new(var, format!("{section}.{key} must be a whole number"))
+                })?,
             Some(toml::Value::Boolean(_)) => value
                 .trim()
                 .parse::<bool>()
                 .map(toml::Value::Boolean)
-                .map_err(|_| ConfigFileError::new(var, format!("{section}.{key} must be true or false")))?,
+                .map_err(|_| {
+                    ConfigFileError::new(var, format!("{section}.{key} must be true or false"))
+                })?,
             _ => guess_value(value),
         };
         sec.insert(key, typed);
@@ -377,8 +384,8 @@ pub fn load_key(
     }
     if let Some(p) = &settings.file.pseudonym.key_file {
         let (name, text) = settings.read(p)?;
-        let key =
-            PseudonymKey::from_hex(id, &text).map_err(|e| ConfigFileError::new(&name, e.to_string()))?;
+        let key = PseudonymKey::from_hex(id, &text)
+            .map_err(|e| ConfigFileError::new(&name, e.to_string()))?;
         return Ok((key, KeySource::File(settings.resolve(p))));
     }
     match policy {
@@ -426,7 +433,10 @@ mod tests {
         assert_eq!(f.kafka.partitions, 24);
         // A numeric-looking override of a text setting stays text.
         assert_eq!(f.pseudonym.key_id, "12345");
-        assert_eq!(f.data.exact_addresses, Some(PathBuf::from("data/exact.csv")));
+        assert_eq!(
+            f.data.exact_addresses,
+            Some(PathBuf::from("data/exact.csv"))
+        );
         assert_eq!(f.kafka.topic_prefix, "vroeg.");
     }
 
@@ -436,8 +446,11 @@ mod tests {
         let env = Env::from_pairs([("VROEGSIGNAAL__KAFKA__PARTITIONS", "many")]);
         let e = apply_overrides(&mut t, &env).unwrap_err();
         assert_eq!(e.source_name, "VROEGSIGNAAL__KAFKA__PARTITIONS");
-        let e = apply_overrides(&mut table(), &Env::from_pairs([("VROEGSIGNAAL__KAFKA", "x")]))
-            .unwrap_err();
+        let e = apply_overrides(
+            &mut table(),
+            &Env::from_pairs([("VROEGSIGNAAL__KAFKA", "x")]),
+        )
+        .unwrap_err();
         assert!(e.problem.contains("SECTION"));
     }
 

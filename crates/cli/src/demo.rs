@@ -87,7 +87,11 @@ impl Tally {
             }
             DecisionKind::Rejected { errors, .. } => {
                 for e in errors {
-                    let field = if e.field.is_empty() { "(message)" } else { &e.field };
+                    let field = if e.field.is_empty() {
+                        "(message)"
+                    } else {
+                        &e.field
+                    };
                     bump(&mut self.rejected_fields, field.to_owned());
                 }
             }
@@ -115,7 +119,12 @@ impl Tally {
         }
         if ranked.len() > 15 {
             let rest: u64 = ranked.iter().skip(15).map(|(_, n)| **n).sum();
-            let _ = writeln!(s, "  ({} more municipalities){:>28}", ranked.len() - 15, rest);
+            let _ = writeln!(
+                s,
+                "  ({} more municipalities){:>28}",
+                ranked.len() - 15,
+                rest
+            );
         }
         let _ = writeln!(s, "  {:<37} {total:>7}", "total");
         section(&mut s, "Task messages by status", &self.task_status);
@@ -126,8 +135,11 @@ impl Tally {
         section(&mut s, "Not routed, by reason_code", &self.not_routed);
         section(&mut s, "Rejected, by field", &self.rejected_fields);
         section(&mut s, "Creditor statuses", &self.creditor_status);
-        let kinds: BTreeMap<String, u64> =
-            self.kinds.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        let kinds: BTreeMap<String, u64> = self
+            .kinds
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect();
         section(&mut s, "All decisions, by kind", &kinds);
         s
     }

@@ -66,13 +66,22 @@ impl CaseFile {
     /// Parses `case.toml`.
     pub fn parse(text: &str) -> Result<CaseFile, CaseError> {
         toml::from_str(text).map_err(|e| {
-            CaseError(e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))
+            CaseError(
+                e.to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
         })
     }
 
     /// The `now` it sets, if any.
     pub fn now(&self) -> Result<Option<DateTime<Utc>>, CaseError> {
-        self.now.as_deref().map(parse_time).transpose().map_err(CaseError)
+        self.now
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(CaseError)
     }
 
     /// Applies the overrides to a loaded configuration.
@@ -85,7 +94,9 @@ impl CaseFile {
                 .parse()
                 .map_err(|e| CaseError(format!("municipalities.{code}: {e}")))?;
             let m = cfg.municipalities.by_code.get_mut(&parsed).ok_or_else(|| {
-                CaseError(format!("municipalities.{code}: not in the municipality list"))
+                CaseError(format!(
+                    "municipalities.{code}: not in the municipality list"
+                ))
             })?;
             if let Some(c) = o.connected {
                 m.connected = c;
@@ -124,7 +135,10 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert_eq!(c.now().unwrap().unwrap().to_rfc3339(), "2026-11-01T00:00:00+00:00");
+        assert_eq!(
+            c.now().unwrap().unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
         let o = &c.municipalities["GM0599"];
         assert_eq!(o.connected, Some(false));
         assert_eq!(o.min_amount.map(|m| m.cents()), Some(10_000));

@@ -61,7 +61,10 @@ pub struct ImportStats {
 }
 
 /// Reads a pc6hnr file from `input` and writes the exact-address table to `output`.
-pub fn import_pc6hnr(input: impl BufRead, output: &mut impl Write) -> Result<ImportStats, ImportError> {
+pub fn import_pc6hnr(
+    input: impl BufRead,
+    output: &mut impl Write,
+) -> Result<ImportStats, ImportError> {
     let mut lines = input.lines();
     let header = lines.next().ok_or(ImportError::Empty)??;
     // Excel-made CSVs start with a byte-order mark.

@@ -10,12 +10,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
-use vroegsignaal::config::{
-    AppConfig, DEFAULT_CONFIG_PATH, Env, KeyPolicy, KeySource, Settings,
-};
+use vroeg_domain::config_load;
+use vroegsignaal::config::{AppConfig, DEFAULT_CONFIG_PATH, Env, KeyPolicy, KeySource, Settings};
 use vroegsignaal::generate::{self, CreditorPool, Geography};
 use vroegsignaal::{demo, import, simulate};
-use vroeg_domain::config_load;
 
 /// Early signalling of payment arrears: creditor events in, outreach tasks per municipality out.
 #[derive(Debug, Parser)]
@@ -151,7 +149,10 @@ fn config_path(given: Option<&Path>) -> PathBuf {
     let default = PathBuf::from(DEFAULT_CONFIG_PATH);
     let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/vroegsignaal.toml");
     if !default.exists() && built_in.exists() {
-        eprintln!("note: {DEFAULT_CONFIG_PATH} not found here; using {}", built_in.display());
+        eprintln!(
+            "note: {DEFAULT_CONFIG_PATH} not found here; using {}",
+            built_in.display()
+        );
         return built_in;
     }
     default
@@ -168,7 +169,12 @@ fn load_config(path: &Path, policy: KeyPolicy) -> Result<AppConfig> {
     Ok(cfg)
 }
 
-fn cmd_simulate(config: &Path, events: &Path, now: Option<&str>, format: OutputFormat) -> Result<()> {
+fn cmd_simulate(
+    config: &Path,
+    events: &Path,
+    now: Option<&str>,
+    format: OutputFormat,
+) -> Result<()> {
     let now: Option<DateTime<Utc>> = now
         .map(simulate::parse_time)
         .transpose()
@@ -182,8 +188,8 @@ fn cmd_simulate(config: &Path, events: &Path, now: Option<&str>, format: OutputF
         OutputFormat::Json => simulate::Format::Json,
         OutputFormat::Text => simulate::Format::Text,
     };
-    let (stats, counts) =
-        simulate::simulate(&input, now, &cfg.context(), out, format).context("writing decisions")?;
+    let (stats, counts) = simulate::simulate(&input, now, &cfg.context(), out, format)
+        .context("writing decisions")?;
     eprintln!("{}", simulate::summary(&stats, &counts));
     Ok(())
 }

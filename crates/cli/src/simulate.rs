@@ -370,7 +370,9 @@ mod tests {
             "2026-11-01T00:00:00+00:00"
         );
         assert_eq!(
-            parse_time("2026-11-01T10:00:00+01:00").unwrap().to_rfc3339(),
+            parse_time("2026-11-01T10:00:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
             "2026-11-01T09:00:00+00:00"
         );
         assert!(parse_time("1 nov").is_err());

@@ -241,8 +241,14 @@ mod tests {
 
     #[test]
     fn postcode_refuses() {
-        for bad in ["0123AB", "301AB", "3011A", "3011ABC", "3011SS", "30 11AB", "3011-AB", "AB3011", "3011  AB", ""] {
-            assert!(bad.parse::<Postcode>().is_err(), "{bad:?} should be refused");
+        for bad in [
+            "0123AB", "301AB", "3011A", "3011ABC", "3011SS", "30 11AB", "3011-AB", "AB3011",
+            "3011  AB", "",
+        ] {
+            assert!(
+                bad.parse::<Postcode>().is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 

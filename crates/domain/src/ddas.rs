@@ -97,11 +97,7 @@ pub enum Dagdeel {
 
 impl Dagdeel {
     /// Every value, in the schema's order.
-    pub const ALL: [Dagdeel; 3] = [
-        Dagdeel::Ochtend,
-        Dagdeel::Middag,
-        Dagdeel::Avond,
-    ];
+    pub const ALL: [Dagdeel; 3] = [Dagdeel::Ochtend, Dagdeel::Middag, Dagdeel::Avond];
 
     /// The official string.
     pub fn as_str(self) -> &'static str {
@@ -202,21 +198,39 @@ impl Eindresultaat {
     pub fn as_str(self) -> &'static str {
         match self {
             Eindresultaat::BudgetadviesOfQuickFix => "(Budget)advies en/of quick fix",
-            Eindresultaat::DefinitiefGeenContactKunnenKrijgen => "Definitief geen contact kunnen krijgen",
+            Eindresultaat::DefinitiefGeenContactKunnenKrijgen => {
+                "Definitief geen contact kunnen krijgen"
+            }
             Eindresultaat::GeenReactieNaEerderContact => "Geen reactie na eerder contact",
-            Eindresultaat::InwonerAlBekendBijSchuldhulpverlening => "Inwoner al bekend bij schuldhulpverlening",
-            Eindresultaat::InwonerHeeftAlEenAnderLopendTraject => "Inwoner heeft al een ander lopend traject",
-            Eindresultaat::InwonerHeeftZelfAlBetaaldBetalingsregelingGetroffen => "Inwoner heeft zelf al betaald/betalingsregeling getroffen",
+            Eindresultaat::InwonerAlBekendBijSchuldhulpverlening => {
+                "Inwoner al bekend bij schuldhulpverlening"
+            }
+            Eindresultaat::InwonerHeeftAlEenAnderLopendTraject => {
+                "Inwoner heeft al een ander lopend traject"
+            }
+            Eindresultaat::InwonerHeeftZelfAlBetaaldBetalingsregelingGetroffen => {
+                "Inwoner heeft zelf al betaald/betalingsregeling getroffen"
+            }
             Eindresultaat::InwonerIsOverleden => "Inwoner is overleden",
-            Eindresultaat::InwonerRegeltHetZelfHoeftGeenHulpVanuitVroegsignalering => "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering",
+            Eindresultaat::InwonerRegeltHetZelfHoeftGeenHulpVanuitVroegsignalering => {
+                "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"
+            }
             Eindresultaat::NietOpgepaktAndereReden => "Niet opgepakt: andere reden",
             Eindresultaat::NietOpgepaktHerhaaldeMelding => "Niet opgepakt: herhaalde melding",
             Eindresultaat::NietOpgepaktOnterechtSignaal => "Niet opgepakt: onterecht signaal",
-            Eindresultaat::PersoonIsGeenInwonerMeerInDeGemeente => "Persoon is geen inwoner (meer) in de gemeente",
+            Eindresultaat::PersoonIsGeenInwonerMeerInDeGemeente => {
+                "Persoon is geen inwoner (meer) in de gemeente"
+            }
             Eindresultaat::VervolghulpEnOfVerwijzing => "Vervolghulp en/of verwijzing",
-            Eindresultaat::VervolghulpEnOfVerwijzingFinancieel => "Vervolghulp en/of verwijzing financieel",
-            Eindresultaat::VervolghulpEnOfVerwijzingNietFinancieel => "Vervolghulp en/of verwijzing niet financieel",
-            Eindresultaat::VerwijzingZonderTussenkomstInwoner => "Verwijzing zonder tussenkomst inwoner",
+            Eindresultaat::VervolghulpEnOfVerwijzingFinancieel => {
+                "Vervolghulp en/of verwijzing financieel"
+            }
+            Eindresultaat::VervolghulpEnOfVerwijzingNietFinancieel => {
+                "Vervolghulp en/of verwijzing niet financieel"
+            }
+            Eindresultaat::VerwijzingZonderTussenkomstInwoner => {
+                "Verwijzing zonder tussenkomst inwoner"
+            }
         }
     }
 
@@ -360,14 +374,18 @@ impl Signaalstatus {
     /// The official string.
     pub fn as_str(self) -> &'static str {
         match self {
-            Signaalstatus::InwonerAlBekendBijSchuldhulpverlening => "Inwoner al bekend bij schuldhulpverlening",
+            Signaalstatus::InwonerAlBekendBijSchuldhulpverlening => {
+                "Inwoner al bekend bij schuldhulpverlening"
+            }
             Signaalstatus::InwonerIsOverleden => "Inwoner is overleden",
             Signaalstatus::NietOpgepaktAndereReden => "Niet opgepakt: andere reden",
             Signaalstatus::NietOpgepaktHerhaaldeMelding => "Niet opgepakt: herhaalde melding",
             Signaalstatus::NietOpgepaktOnterechtSignaal => "Niet opgepakt: onterecht signaal",
             Signaalstatus::NogNietOpgepakt => "Nog niet opgepakt",
             Signaalstatus::Opgepakt => "Opgepakt",
-            Signaalstatus::PersoonIsGeenInwonerMeerInDeGemeente => "Persoon is geen inwoner (meer) in de gemeente",
+            Signaalstatus::PersoonIsGeenInwonerMeerInDeGemeente => {
+                "Persoon is geen inwoner (meer) in de gemeente"
+            }
         }
     }
 

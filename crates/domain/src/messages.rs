@@ -184,9 +184,9 @@ impl ArrearsEvent {
             }
             match self.arrears_since {
                 None => errors.push(FieldError::new("arrears_since", "required for ARREARS")),
-                Some(since) if since > self.occurred_at.date_naive() => errors.push(
-                    FieldError::new("arrears_since", "lies after occurred_at"),
-                ),
+                Some(since) if since > self.occurred_at.date_naive() => {
+                    errors.push(FieldError::new("arrears_since", "lies after occurred_at"))
+                }
                 Some(_) => {}
             }
         }
@@ -315,7 +315,10 @@ impl FeedbackEvent {
         check_id(&mut errors, "case_id", &self.case_id, 128, false);
         match self.event_type {
             FeedbackEventType::ContactAttempt if self.contact_attempt.is_none() => {
-                errors.push(FieldError::new("contact_attempt", "required for CONTACT_ATTEMPT"));
+                errors.push(FieldError::new(
+                    "contact_attempt",
+                    "required for CONTACT_ATTEMPT",
+                ));
             }
             FeedbackEventType::CaseResult if self.resultaat.is_none() => {
                 errors.push(FieldError::new("resultaat", "required for CASE_RESULT"));

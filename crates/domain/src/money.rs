@@ -161,6 +161,9 @@ mod tests {
     #[test]
     fn json_refuses_numbers() {
         assert!(serde_json::from_str::<Money>("512.4").is_err());
-        assert_eq!(serde_json::from_str::<Money>("\"512.4\"").unwrap().cents(), 51240);
+        assert_eq!(
+            serde_json::from_str::<Money>("\"512.4\"").unwrap().cents(),
+            51240
+        );
     }
 }

@@ -80,7 +80,11 @@ mod tests {
     #[test]
     fn parses_forms() {
         for s in ["0518", "GM0518", "518", "gm0518", " 0518 "] {
-            assert_eq!(s.parse::<Gemeentecode>().unwrap().to_string(), "0518", "{s}");
+            assert_eq!(
+                s.parse::<Gemeentecode>().unwrap().to_string(),
+                "0518",
+                "{s}"
+            );
         }
         for bad in ["", "GM", "05180", "0000", "GM05a8", "-518"] {
             assert!(bad.parse::<Gemeentecode>().is_err(), "{bad}");

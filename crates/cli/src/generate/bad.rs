@@ -31,13 +31,21 @@ pub(super) fn corrupt(e: &ArrearsEvent, rng: &mut Rng) -> Option<Record> {
         }
         // A BSN sent by mistake: an unknown field. The number is synthetic.
         2 => {
-            obj.insert("bsn".into(), json!(format!("{:09}", rng.below(1_000_000_000))));
+            obj.insert(
+                "bsn".into(),
+                json!(format!("{:09}", rng.below(1_000_000_000))),
+            );
         }
         // A required field missing.
         3 => {
             // `arrears_since` is only required for ARREARS (and then refused by validation).
             let required: &[&str] = match e.event_type {
-                ArrearsEventType::Arrears => &["customer_ref", "occurred_at", "arrears_since", "creditor_id"],
+                ArrearsEventType::Arrears => &[
+                    "customer_ref",
+                    "occurred_at",
+                    "arrears_since",
+                    "creditor_id",
+                ],
                 ArrearsEventType::Resolved => &["customer_ref", "occurred_at", "creditor_id"],
             };
             let field = *rng.pick(required)?;
@@ -46,7 +54,10 @@ pub(super) fn corrupt(e: &ArrearsEvent, rng: &mut Rng) -> Option<Record> {
         // A value outside an enumeration.
         4 => {
             if rng.chance(500) {
-                obj.insert("sector".into(), json!(*rng.pick(&["GAS", "huur", "ZORGVERZEKERAAR"])?));
+                obj.insert(
+                    "sector".into(),
+                    json!(*rng.pick(&["GAS", "huur", "ZORGVERZEKERAAR"])?),
+                );
             } else {
                 obj.insert("event_type".into(), json!("BETAALACHTERSTAND"));
             }
@@ -63,7 +74,10 @@ pub(super) fn corrupt(e: &ArrearsEvent, rng: &mut Rng) -> Option<Record> {
         _ => {
             let text = serde_json::to_string(&v).ok()?;
             let cut = text.len() / 2;
-            let cut = (0..=cut).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let cut = (0..=cut)
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
             return Some(Record::Garbage(text[..cut].to_owned()));
         }
     }

@@ -143,7 +143,11 @@ impl Geography {
             }
             let f = csv_fields(line);
             let (Some(pc4), Some(gem), Some(n)) = (f.first(), f.get(1), f.get(2)) else {
-                return Err(err(pc4_name, i + 1, "expected pc4,gemeentecode,addresses".into()));
+                return Err(err(
+                    pc4_name,
+                    i + 1,
+                    "expected pc4,gemeentecode,addresses".into(),
+                ));
             };
             let pc4: u16 = pc4
                 .parse()
@@ -211,7 +215,14 @@ pub const SECTOR_MIX: [(Sector, u64); 13] = [
 /// Creditor ids used when the registry has none for a sector and allows unregistered creditors.
 fn builtin_creditors(sector: Sector) -> &'static [&'static str] {
     match sector {
-        Sector::Huur => &["woonstad-rotterdam", "haag-wonen", "ymere", "de-alliantie", "havensteder", "staedion"],
+        Sector::Huur => &[
+            "woonstad-rotterdam",
+            "haag-wonen",
+            "ymere",
+            "de-alliantie",
+            "havensteder",
+            "staedion",
+        ],
         Sector::Energie => &["vattenfall", "eneco", "essent", "greenchoice"],
         Sector::Water => &["evides", "dunea", "waternet", "vitens"],
         Sector::Zorg => &["zilveren-kruis", "vgz", "cz", "menzis"],
@@ -241,13 +252,19 @@ impl CreditorPool {
     pub fn from_registry(registry: &CreditorRegistry) -> Self {
         let mut by_sector: BTreeMap<Sector, Vec<String>> = BTreeMap::new();
         for c in registry.by_id.values() {
-            by_sector.entry(c.sector).or_default().push(c.creditor_id.clone());
+            by_sector
+                .entry(c.sector)
+                .or_default()
+                .push(c.creditor_id.clone());
         }
         if registry.allow_unregistered {
             for (sector, _) in SECTOR_MIX {
-                by_sector
-                    .entry(sector)
-                    .or_insert_with(|| builtin_creditors(sector).iter().map(|s| (*s).to_owned()).collect());
+                by_sector.entry(sector).or_insert_with(|| {
+                    builtin_creditors(sector)
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect()
+                });
             }
         }
         let weights = SECTOR_MIX
@@ -276,17 +293,46 @@ impl CreditorPool {
 
 /// Common Dutch surnames (CBS top names) with their prefixes.
 pub const SURNAMES: [(&str, &str); 24] = [
-    ("", "Jansen"), ("de", "Vries"), ("van den", "Berg"), ("van", "Dijk"), ("", "Bakker"),
-    ("", "Janssen"), ("", "Visser"), ("", "Smit"), ("", "Meijer"), ("de", "Boer"),
-    ("", "Mulder"), ("de", "Groot"), ("", "Bos"), ("", "Vos"), ("", "Peters"),
-    ("", "Hendriks"), ("van", "Leeuwen"), ("", "Dekker"), ("", "Brouwer"), ("de", "Wit"),
-    ("", "Yilmaz"), ("el", "Amrani"), ("", "Kaya"), ("", "Nguyen"),
+    ("", "Jansen"),
+    ("de", "Vries"),
+    ("van den", "Berg"),
+    ("van", "Dijk"),
+    ("", "Bakker"),
+    ("", "Janssen"),
+    ("", "Visser"),
+    ("", "Smit"),
+    ("", "Meijer"),
+    ("de", "Boer"),
+    ("", "Mulder"),
+    ("de", "Groot"),
+    ("", "Bos"),
+    ("", "Vos"),
+    ("", "Peters"),
+    ("", "Hendriks"),
+    ("van", "Leeuwen"),
+    ("", "Dekker"),
+    ("", "Brouwer"),
+    ("de", "Wit"),
+    ("", "Yilmaz"),
+    ("el", "Amrani"),
+    ("", "Kaya"),
+    ("", "Nguyen"),
 ];
 
 /// Street names found in most Dutch towns.
 pub const STREETS: [&str; 12] = [
-    "Kerkstraat", "Schoolstraat", "Molenweg", "Dorpsstraat", "Stationsweg", "Julianastraat",
-    "Beatrixlaan", "Wilhelminastraat", "Nieuwstraat", "Parallelweg", "Lindelaan", "Eikenlaan",
+    "Kerkstraat",
+    "Schoolstraat",
+    "Molenweg",
+    "Dorpsstraat",
+    "Stationsweg",
+    "Julianastraat",
+    "Beatrixlaan",
+    "Wilhelminastraat",
+    "Nieuwstraat",
+    "Parallelweg",
+    "Lindelaan",
+    "Eikenlaan",
 ];
 
 /// Postcode letters: PostNL never issues SA, SD or SS.
@@ -321,7 +367,12 @@ mod tests {
     fn csv_honours_quotes() {
         assert_eq!(
             csv_fields(r#"0820,"Nuenen, Gerwen en Nederwetten",Noord-Brabant,30"#),
-            ["0820", "Nuenen, Gerwen en Nederwetten", "Noord-Brabant", "30"]
+            [
+                "0820",
+                "Nuenen, Gerwen en Nederwetten",
+                "Noord-Brabant",
+                "30"
+            ]
         );
     }
 
@@ -335,7 +386,9 @@ mod tests {
         )
         .unwrap();
         let mut rng = Rng::new(1);
-        let n = (0..10_000).filter(|_| geo.draw(&mut rng).unwrap().0 == 3011).count();
+        let n = (0..10_000)
+            .filter(|_| geo.draw(&mut rng).unwrap().0 == 3011)
+            .count();
         assert!((8_700..9_300).contains(&n), "{n}");
         assert_eq!(geo.name("0599".parse().unwrap()), Some("Rotterdam"));
         assert!(Geography::parse("p", "h\nx,0599,1\n", "g", "").is_err());

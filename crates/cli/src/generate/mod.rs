@@ -84,7 +84,11 @@ pub fn generate(opts: &Options, geo: &Geography, pool: &CreditorPool) -> Vec<Rec
             _ => 3,
         };
         for i in 0..creditors {
-            let report = if i == 0 { first } else { day(first, g.rng.range(-8, 8)) };
+            let report = if i == 0 {
+                first
+            } else {
+                day(first, g.rng.range(-8, 8))
+            };
             if let Some((sector, creditor)) = pool.draw(&mut g.rng) {
                 g.story(&hh, sector, creditor, report.max(opts.start));
             }
@@ -119,7 +123,11 @@ pub fn write_jsonl(records: &[Record], out: &mut impl Write) -> io::Result<()> {
 
 fn day(d: NaiveDate, offset: i64) -> NaiveDate {
     let n = Days::new(offset.unsigned_abs());
-    let moved = if offset >= 0 { d.checked_add_days(n) } else { d.checked_sub_days(n) };
+    let moved = if offset >= 0 {
+        d.checked_add_days(n)
+    } else {
+        d.checked_sub_days(n)
+    };
     moved.unwrap_or(d)
 }
 
@@ -160,7 +168,9 @@ impl Generator {
         };
         let house_number = HouseNumber::new(u32::try_from(number).ok()?).ok()?;
         let addition = if self.rng.chance(120) {
-            let a = *self.rng.pick(&["A", "B", "C", "1", "2", "3", "HS", "bis", "-a"])?;
+            let a = *self
+                .rng
+                .pick(&["A", "B", "C", "1", "2", "3", "HS", "bis", "-a"])?;
             Addition::parse(a).ok()?
         } else {
             None
@@ -175,8 +185,8 @@ impl Generator {
         };
         let (prefix, surname) = *self.rng.pick(&data::SURNAMES)?;
         let initial = char::from(b'A' + u8::try_from(self.rng.below(26)).unwrap_or(0));
-        let birth = NaiveDate::from_ymd_opt(1940, 1, 1)
-            .map(|d| day(d, self.rng.range(0, 365 * 62)));
+        let birth =
+            NaiveDate::from_ymd_opt(1940, 1, 1).map(|d| day(d, self.rng.range(0, 365 * 62)));
         let person = Person {
             initials: Some(format!("{initial}.")),
             prefix: (!prefix.is_empty()).then(|| prefix.to_owned()),
@@ -191,7 +201,11 @@ impl Generator {
                     .chars()
                     .filter(char::is_ascii_alphabetic)
                     .collect();
-                format!("{}.{}@example.nl", initial.to_ascii_lowercase(), local.to_ascii_lowercase())
+                format!(
+                    "{}.{}@example.nl",
+                    initial.to_ascii_lowercase(),
+                    local.to_ascii_lowercase()
+                )
             }),
         };
         Some(Household { address, person })
@@ -226,11 +240,17 @@ impl Generator {
             28..=89 => self.rng.range(30, 95),
             _ => self.rng.range(101, 240),
         };
-        let Some(amount) = self.amount(sector) else { return };
+        let Some(amount) = self.amount(sector) else {
+            return;
+        };
         let consent_based = sector.legal_basis() == LegalBasis::Consent;
         let with_consent = consent_based && self.rng.chance(500);
         let energy_like = matches!(sector, Sector::Energie | Sector::Water);
-        let reminders = if sector == Sector::Energie { self.rng.range(2, 4) } else { self.rng.range(0, 3) };
+        let reminders = if sector == Sector::Energie {
+            self.rng.range(2, 4)
+        } else {
+            self.rng.range(0, 3)
+        };
         let at = self.time_on(report);
         let event = ArrearsEvent {
             event_id: self.rng.uuid(),
@@ -246,7 +266,8 @@ impl Generator {
             pointed_to_debt_help: self.rng.chance(920),
             data_sharing_offered: self.rng.chance(930),
             objected: self.rng.chance(15),
-            consent_ref: with_consent.then(|| format!("TOESTEMMING-{:06}", self.rng.below(1_000_000))),
+            consent_ref: with_consent
+                .then(|| format!("TOESTEMMING-{:06}", self.rng.below(1_000_000))),
             crisis: self.rng.chance(30),
             warm_handover: self.rng.chance(40),
             end_of_supply_date: (energy_like && self.rng.chance(80))
@@ -268,14 +289,22 @@ impl Generator {
         // The arrears grew.
         if self.rng.chance(180) {
             last = day(last, self.rng.range(10, 30));
-            let more = Money::from_cents(current.arrears_amount.map_or(0, Money::cents) * self.rng.range(110, 160) / 100).ok();
+            let more = Money::from_cents(
+                current.arrears_amount.map_or(0, Money::cents) * self.rng.range(110, 160) / 100,
+            )
+            .ok();
             current = self.follow_up(&current, last, more);
         }
         // Consent arrives later for a consent-based sector, and the creditor reports again.
         if consent_based && !with_consent && self.rng.chance(300) {
             last = day(last, self.rng.range(1, 10));
             let consent_ref = format!("TOESTEMMING-{:06}", self.rng.below(1_000_000));
-            self.objection(&current, ObjectionEventType::ConsentGiven, Some(consent_ref.clone()), last);
+            self.objection(
+                &current,
+                ObjectionEventType::ConsentGiven,
+                Some(consent_ref.clone()),
+                last,
+            );
             last = day(last, self.rng.range(1, 5));
             let mut again = current.clone();
             again.consent_ref = Some(consent_ref);
@@ -309,7 +338,12 @@ impl Generator {
     }
 
     /// A later report of the same arrears on `on`, with a new amount if given.
-    fn follow_up(&mut self, prev: &ArrearsEvent, on: NaiveDate, amount: Option<Money>) -> ArrearsEvent {
+    fn follow_up(
+        &mut self,
+        prev: &ArrearsEvent,
+        on: NaiveDate,
+        amount: Option<Money>,
+    ) -> ArrearsEvent {
         let mut e = prev.clone();
         e.event_id = self.rng.uuid();
         e.occurred_at = self.time_on(on);
@@ -323,7 +357,13 @@ impl Generator {
         e
     }
 
-    fn objection(&mut self, about: &ArrearsEvent, kind: ObjectionEventType, consent_ref: Option<String>, on: NaiveDate) {
+    fn objection(
+        &mut self,
+        about: &ArrearsEvent,
+        kind: ObjectionEventType,
+        consent_ref: Option<String>,
+        on: NaiveDate,
+    ) {
         if on >= self.end {
             return;
         }

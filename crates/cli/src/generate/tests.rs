@@ -58,11 +58,21 @@ fn output_is_sorted_and_has_the_mix() {
                 if let vroeg_domain::messages::InputEvent::Arrears(a) = &e {
                     *sectors.entry(a.sector.to_string()).or_default() += 1;
                     *types.entry(format!("{:?}", a.event_type)).or_default() += 1;
-                    if a.crisis { flags.insert("crisis"); }
-                    if a.warm_handover { flags.insert("warm_handover"); }
-                    if a.end_of_supply_date.is_some() { flags.insert("end_of_supply"); }
-                    if a.objected { flags.insert("objected"); }
-                    if a.consent_ref.is_some() { flags.insert("consent_ref"); }
+                    if a.crisis {
+                        flags.insert("crisis");
+                    }
+                    if a.warm_handover {
+                        flags.insert("warm_handover");
+                    }
+                    if a.end_of_supply_date.is_some() {
+                        flags.insert("end_of_supply");
+                    }
+                    if a.objected {
+                        flags.insert("objected");
+                    }
+                    if a.consent_ref.is_some() {
+                        flags.insert("consent_ref");
+                    }
                     let pc = a.address.postcode.as_str();
                     assert!(!matches!(&pc[4..], "SA" | "SD" | "SS"));
                     households
@@ -128,7 +138,9 @@ fn every_kind_of_broken_record_occurs() {
         };
         problems.insert(kind);
     }
-    for k in ["postcode", "bsn", "missing", "enum", "amount", "date", "not_json"] {
+    for k in [
+        "postcode", "bsn", "missing", "enum", "amount", "date", "not_json",
+    ] {
         assert!(problems.contains(k), "no {k} in {problems:?}");
     }
 }

@@ -105,7 +105,10 @@ pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Ad
                     event,
                 })),
                 None => Admission::Decided(vec![rejected(
-                    vec![FieldError::new("case_id", "not a case id issued by vroegsignaal")],
+                    vec![FieldError::new(
+                        "case_id",
+                        "not a case id issued by vroegsignaal",
+                    )],
                     Some(event_id),
                     now,
                 )]),
@@ -121,10 +124,7 @@ pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Ad
         return decided(
             hh,
             ids::ROUTING_UNROUTABLE,
-            format!(
-                "postcodegebied {} staat in geen routeringstabel en het bericht noemt geen gemeente",
-                key.postcode.pc4()
-            ),
+            "het adres valt in geen routeringstabel en het bericht noemt geen gemeente".to_owned(),
             DecisionKind::NotRouted {
                 reason_code: NotRoutedReason::Unroutable,
                 municipality_code: None,

@@ -1,10 +1,21 @@
-//! The household stage's rules.
+//! The household stage: one household's state, one event or tick at a time.
 
 use chrono::{DateTime, Utc};
 
-use super::state::HouseholdState;
-use super::{Admitted, RuleContext};
-use crate::decision::Decision;
+use super::state::{ArrearsStage, CaseSignal, HouseholdState, PastSignal};
+use super::step::{
+    Step, day_start, days_between, derived_id, event_hash, minus_months, plus_days, plus_months,
+};
+use super::{Admitted, RuleContext, arrears, case, feedback, ids, standing};
+use crate::decision::{Decision, DecisionKind, IgnoredReason};
+use crate::messages::{InputEvent, TaskStatus};
+
+/// How many recent event ids a household remembers for idempotency. Kafka redelivery is handled
+/// by offsets; this catches a creditor re-sending the same event, which happens within days.
+const RECENT_EVENTS: usize = 32;
+
+/// Retention when the municipality is unknown to the registry (it always is known in practice).
+const DEFAULT_RETENTION_MONTHS: u32 = 6;
 
 /// Applies one admitted event to its household. `state` is `None` for a household not seen
 /// before (or purged); it is created as needed.
@@ -14,8 +25,65 @@ pub fn apply(
     now: DateTime<Utc>,
     ctx: &RuleContext<'_>,
 ) -> Vec<Decision> {
-    let _ = (state, input, now, ctx);
-    Vec::new()
+    let event_id = input.event.event_id().to_owned();
+    let mut step = Step::new(now, ctx, Some(event_id.clone()), input.household_id.clone());
+
+    let address = match &input.event {
+        InputEvent::Arrears(e) => Some(e.address.clone()),
+        InputEvent::Objection(e) => Some(e.address.clone()),
+        InputEvent::Feedback(_) => None,
+    };
+    let household = match (state.as_mut(), address) {
+        (Some(s), _) => s,
+        (None, Some(address)) => state.insert(HouseholdState::new(
+            input.household_id.clone(),
+            input.municipality,
+            address,
+            now,
+        )),
+        (None, None) => {
+            step.emit(
+                ids::FEEDBACK,
+                "terugkoppeling voor een zaak van een huishouden dat niet (meer) bekend is"
+                    .to_owned(),
+                DecisionKind::Ignored {
+                    reason_code: IgnoredReason::UnknownCase,
+                },
+            );
+            return step.out;
+        }
+    };
+
+    let hash = event_hash(&event_id);
+    if household.recent_events.contains(&hash) {
+        step.emit(
+            ids::IDEMPOTENCY,
+            "dit bericht (event_id) is al verwerkt; geen nieuw effect".to_owned(),
+            DecisionKind::Ignored {
+                reason_code: IgnoredReason::DuplicateEvent,
+            },
+        );
+        return step.out;
+    }
+    if household.recent_events.len() >= RECENT_EVENTS {
+        household.recent_events.remove(0);
+    }
+    household.recent_events.push(hash);
+
+    match &input.event {
+        InputEvent::Arrears(e) => {
+            household.municipality = input.municipality;
+            arrears::on_event(household, &mut step, e);
+        }
+        InputEvent::Objection(e) => {
+            household.municipality = input.municipality;
+            standing::on_event(household, &mut step, e);
+        }
+        InputEvent::Feedback(e) => feedback::on_event(household, &mut step, e),
+    }
+    household.last_activity = household.last_activity.max(now);
+    prune_history(household, &step);
+    step.out
 }
 
 /// A clock tick at `now`: fires everything due (ageing arrears, bundles, energy's updated signal,
@@ -25,12 +93,204 @@ pub fn tick(
     now: DateTime<Utc>,
     ctx: &RuleContext<'_>,
 ) -> Vec<Decision> {
-    let _ = (state, now, ctx);
-    Vec::new()
+    let Some(household) = state.as_mut() else {
+        return Vec::new();
+    };
+    let mut step = Step::new(now, ctx, None, household.household_id.clone());
+
+    // Arrears that have aged into the window.
+    for i in 0..household.arrears.len() {
+        if matches!(household.arrears[i].stage, ArrearsStage::Waiting { due } if due <= now) {
+            arrears::judge(household, &mut step, i);
+        }
+    }
+
+    // A bundle whose delay has passed.
+    if household
+        .case
+        .as_ref()
+        .and_then(|c| c.dispatch_at)
+        .is_some_and(|at| at <= now)
+    {
+        case::dispatch(household, &mut step);
+    }
+
+    energy_updates(household, &mut step);
+
+    if !step.out.is_empty() {
+        household.last_activity = household.last_activity.max(now);
+    }
+    prune_history(household, &step);
+
+    if purge_at(household, ctx).is_some_and(|at| at <= now) {
+        step.emit(
+            ids::RETENTION_PURGE,
+            "bewaartermijn verstreken: geen open achterstand, geen open zaak, terugkijkperiode voorbij; gegevens verwijderd".to_owned(),
+            DecisionKind::Purged {},
+        );
+        *state = None;
+    }
+    step.out
+}
+
+/// Energy: an updated signal (*geactualiseerd signaal*) once the arrears pass the sector's
+/// `updated_signal_after_days` (100), without a new event.
+fn energy_updates(household: &mut HouseholdState, step: &mut Step<'_, '_>) {
+    let Some(rules) = step.rules() else {
+        return;
+    };
+    for i in 0..household.arrears.len() {
+        let rec = &household.arrears[i];
+        let ArrearsStage::Signalled {
+            signal_id,
+            updated_signal_sent: false,
+            amount,
+        } = &rec.stage
+        else {
+            continue;
+        };
+        let Some(after) = rules
+            .sectors
+            .get(&rec.sector)
+            .and_then(|r| r.updated_signal_after_days)
+        else {
+            continue;
+        };
+        if days_between(rec.since, step.today) <= after {
+            continue;
+        }
+        let (signal_id, amount) = (signal_id.clone(), *amount);
+        let rec = rec.clone();
+        household.arrears[i].stage = ArrearsStage::Signalled {
+            signal_id: signal_id.clone(),
+            amount,
+            updated_signal_sent: true,
+        };
+        let in_open_case = household.case.as_mut().and_then(|c| {
+            let bundling = c.dispatch_at.is_some();
+            c.signals
+                .iter_mut()
+                .find(|s| s.signal_id == signal_id)
+                .map(|s| {
+                    s.updated_signal = true;
+                    bundling
+                })
+        });
+        match in_open_case {
+            Some(true) => {}
+            Some(false) => case::emit_version(
+                household,
+                step,
+                TaskStatus::Updated,
+                ids::CASE_UPDATE,
+                "Geactualiseerd signaal (meer dan 100 dagen achterstand)",
+            ),
+            None => {
+                // The earlier signal's case is closed: the updated signal starts a new one.
+                let new_id = derived_id("sig_", &[&signal_id, "geactualiseerd"]);
+                household.arrears[i].stage = ArrearsStage::Signalled {
+                    signal_id: new_id.clone(),
+                    amount,
+                    updated_signal_sent: true,
+                };
+                let signal = CaseSignal {
+                    signal_id: new_id,
+                    creditor_id: rec.creditor_id.clone(),
+                    customer_ref: rec.customer_ref.clone(),
+                    sector: rec.sector,
+                    amount: rec.amount,
+                    since: rec.since,
+                    signalled_on: step.today,
+                    reminders_sent: rec.reminders_sent,
+                    crisis: rec.crisis,
+                    warm_handover: rec.warm_handover,
+                    end_of_supply_date: rec.end_of_supply_date,
+                    updated_signal: true,
+                    resolved: false,
+                };
+                case::add_signal(household, step, signal);
+                let case_id = household
+                    .case
+                    .as_ref()
+                    .or(None)
+                    .map(|c| c.case_id.clone())
+                    .or_else(|| household.last_closed.as_ref().map(|c| c.case_id.clone()))
+                    .unwrap_or_default();
+                household.history.push(PastSignal {
+                    on: step.today,
+                    creditor_id: rec.creditor_id,
+                    case_id,
+                });
+            }
+        }
+    }
+}
+
+/// Drops signals older than the look-back: they can no longer make a case OPEENVOLGEND.
+fn prune_history(household: &mut HouseholdState, step: &Step<'_, '_>) {
+    let lookback = step.rules().map_or(6, |r| r.lookback_months);
+    let reference = household
+        .case
+        .as_ref()
+        .map_or(step.today, |c| case::case_reference_date(c, step.today));
+    let horizon = minus_months(reference, lookback);
+    household.history.retain(|p| p.on >= horizon);
+}
+
+/// When the household may be purged (RULES.md §6): nothing waiting, no open case, and its
+/// municipality's retention period passed since the last activity. `None` while anything is
+/// open. Arrears a creditor reported but never resolved count as closed once the retention period
+/// has passed without any report: a creditor that has gone silent for that long has no open
+/// arrears we may keep data for.
+fn purge_at(household: &HouseholdState, ctx: &RuleContext<'_>) -> Option<DateTime<Utc>> {
+    if household.case.is_some()
+        || household
+            .arrears
+            .iter()
+            .any(|a| matches!(a.stage, ArrearsStage::Waiting { .. }))
+    {
+        return None;
+    }
+    let months = ctx
+        .municipalities
+        .get(household.municipality)
+        .map_or(DEFAULT_RETENTION_MONTHS, |m| m.retention_months);
+    Some(day_start(plus_months(
+        household.last_activity.date_naive(),
+        months,
+    )))
 }
 
 /// When this household next needs a tick, if ever.
 pub fn next_wakeup(state: &HouseholdState, ctx: &RuleContext<'_>) -> Option<DateTime<Utc>> {
-    let _ = (state, ctx);
-    None
+    let mut next: Option<DateTime<Utc>> = None;
+    let mut consider = |t: DateTime<Utc>| {
+        next = Some(next.map_or(t, |n| n.min(t)));
+    };
+    for a in &state.arrears {
+        match &a.stage {
+            ArrearsStage::Waiting { due } => consider(*due),
+            ArrearsStage::Signalled {
+                updated_signal_sent: false,
+                ..
+            } => {
+                let after = ctx
+                    .rules
+                    .in_force(plus_days(a.since, 101))
+                    .and_then(|r| r.sectors.get(&a.sector))
+                    .and_then(|r| r.updated_signal_after_days);
+                if let Some(after) = after {
+                    consider(day_start(plus_days(a.since, after.saturating_add(1))));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(at) = state.case.as_ref().and_then(case::dispatch_due) {
+        consider(at);
+    }
+    if let Some(at) = purge_at(state, ctx) {
+        consider(at);
+    }
+    next
 }

@@ -15,13 +15,22 @@
 pub mod ids;
 
 mod admit;
+mod arrears;
+mod case;
+mod feedback;
 mod household;
 mod reasons;
+mod standing;
 mod state;
+mod step;
 
 pub use admit::{Admission, Admitted, admit, case_household, rejected};
+pub use feedback::creditor_status_for;
 pub use household::{apply, next_wakeup, tick};
-pub use state::{ArrearsRecord, ArrearsStage, CaseRecord, CaseSignal, ClosedCase, HouseholdState};
+pub use state::{
+    ArrearsRecord, ArrearsStage, CaseRecord, CaseSignal, ClosedCase, HouseholdState, PastSignal,
+    Standing,
+};
 
 use crate::config::{CreditorRegistry, MunicipalityRegistry, RuleBook};
 use crate::pseudonym::PseudonymKey;

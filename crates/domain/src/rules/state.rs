@@ -69,6 +69,14 @@ pub struct ArrearsRecord {
     pub warm_handover: bool,
     /// End of supply.
     pub end_of_supply_date: Option<NaiveDate>,
+    /// A personal contact was attempted (as last reported).
+    pub personal_contact_attempted: bool,
+    /// Pointed to debt help (as last reported).
+    pub pointed_to_debt_help: bool,
+    /// Data sharing offered (as last reported).
+    pub data_sharing_offered: bool,
+    /// Shortest payment term in reminders, if reported.
+    pub min_payment_term_days: Option<u32>,
     /// Where it stands.
     pub stage: ArrearsStage,
 }
@@ -188,7 +196,7 @@ pub struct HouseholdState {
     /// Where tasks go.
     pub municipality: Gemeentecode,
     /// The latest full address (personal data: only for tasks).
-    pub address: Option<Address>,
+    pub address: Address,
     /// The latest person data (personal data: only for tasks).
     pub person: Option<Person>,
     /// Open arrears per creditor relationship.
@@ -213,11 +221,16 @@ pub struct HouseholdState {
 
 impl HouseholdState {
     /// A fresh household.
-    pub fn new(household_id: HouseholdId, municipality: Gemeentecode, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        household_id: HouseholdId,
+        municipality: Gemeentecode,
+        address: Address,
+        now: DateTime<Utc>,
+    ) -> Self {
         HouseholdState {
             household_id,
             municipality,
-            address: None,
+            address,
             person: None,
             arrears: Vec::new(),
             standings: Vec::new(),
