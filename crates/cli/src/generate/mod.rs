@@ -181,7 +181,7 @@ impl Generator {
             house_number,
             house_number_addition: addition,
             street: street.filter(|_| self.rng.chance(800)),
-            city: geo.name(gemeente).map(str::to_owned),
+            city: gemeente.and_then(|g| geo.name(g)).map(str::to_owned),
         };
         let (prefix, surname) = *self.rng.pick(&data::SURNAMES)?;
         let initial = char::from(b'A' + u8::try_from(self.rng.below(26)).unwrap_or(0));
@@ -246,10 +246,12 @@ impl Generator {
         let consent_based = sector.legal_basis() == LegalBasis::Consent;
         let with_consent = consent_based && self.rng.chance(500);
         let energy_like = matches!(sector, Sector::Energie | Sector::Water);
-        let reminders = if sector == Sector::Energie {
-            self.rng.range(2, 4)
-        } else {
-            self.rng.range(0, 3)
+        // Most creditors follow the procedure; some send too few reminders (preconditions).
+        let reminders = match (sector, self.rng.below(100)) {
+            (_, 0..=5) => 0,
+            (Sector::Energie, 6..=20) => self.rng.range(1, 2),
+            (Sector::Energie, _) => self.rng.range(3, 4),
+            _ => self.rng.range(1, 3),
         };
         let at = self.time_on(report);
         let event = ArrearsEvent {
@@ -262,9 +264,9 @@ impl Generator {
             arrears_since: Some(day(report, -age)),
             occurred_at: at,
             reminders_sent: u32::try_from(reminders).unwrap_or(1),
-            personal_contact_attempted: self.rng.chance(880),
-            pointed_to_debt_help: self.rng.chance(920),
-            data_sharing_offered: self.rng.chance(930),
+            personal_contact_attempted: self.rng.chance(920),
+            pointed_to_debt_help: self.rng.chance(960),
+            data_sharing_offered: self.rng.chance(960),
             objected: self.rng.chance(15),
             consent_ref: with_consent
                 .then(|| format!("TOESTEMMING-{:06}", self.rng.below(1_000_000))),
