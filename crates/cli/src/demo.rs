@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use serde::Serialize;
 use vroeg_domain::config::MunicipalityRegistry;
 use vroeg_domain::decision::{Decision, DecisionKind};
 use vroeg_domain::messages::TaskStatus;
@@ -14,7 +13,7 @@ use vroeg_domain::municipality::Gemeentecode;
 
 use crate::config::AppConfig;
 use crate::generate::{self, CreditorPool, Geography};
-use crate::simulate::{self, RunStats};
+use crate::simulate::{self, RunStats, label};
 
 /// The demo's fixed traffic: 50,000 records from seed 2026 over the autumn of 2026.
 pub fn default_options() -> generate::Options {
@@ -49,14 +48,6 @@ pub struct Tally {
     pub rejected_fields: BTreeMap<String, u64>,
     /// Creditor statuses per status.
     pub creditor_status: BTreeMap<String, u64>,
-}
-
-/// The contract name of an enum value (its serde form), e.g. `no_legal_basis`.
-fn label<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => "?".to_owned(),
-    }
 }
 
 fn bump(map: &mut BTreeMap<String, u64>, key: String) {

@@ -267,51 +267,65 @@ impl<W: Write> DecisionWriter<W> {
     }
 }
 
+/// The contract name of an enum value (its serde form), e.g. `no_legal_basis` or `HIGH`.
+pub fn label<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "?".to_owned(),
+    }
+}
+
 /// One human-readable line for a decision. Carries no contact data, even for tasks.
 pub fn text_line(d: &Decision) -> String {
     let hh = d.household_id.as_ref().map_or("-", |h| h.as_str());
     let detail = match &d.kind {
         DecisionKind::Task { task } => format!(
-            "{:?} {} gemeente {} {:?} {:?} {} signal(s) EUR {} due {}",
-            task.status,
+            "{} {} v{} gemeente {} {} {} {} signal(s) EUR {} due {}",
+            label(&task.status),
             task.task_id,
+            task.version,
             task.municipality_code,
-            task.priority,
-            task.classification,
+            label(&task.priority),
+            label(&task.classification),
             task.signals.len(),
             task.total_amount,
             task.due_date
-        )
-        .to_uppercase(),
+        ),
         DecisionKind::Suppressed {
             reason_code,
             creditor_id,
             ddas_status,
             ..
-        } => format!("{reason_code:?} {creditor_id} ({ddas_status:?})"),
+        } => format!(
+            "{} {creditor_id} ({})",
+            label(reason_code),
+            label(ddas_status)
+        ),
         DecisionKind::Quarantined {
             reason_code,
             creditor_id,
-        } => format!("{reason_code:?} {creditor_id}"),
+        } => format!("{} {creditor_id}", label(reason_code)),
         DecisionKind::NotRouted {
             reason_code,
             municipality_code,
         } => match municipality_code {
-            Some(m) => format!("{reason_code:?} gemeente {m}"),
-            None => format!("{reason_code:?}"),
+            Some(m) => format!("{} gemeente {m}", label(reason_code)),
+            None => label(reason_code),
         },
         DecisionKind::Rejected { errors, .. } => format!("{} error(s)", errors.len()),
         DecisionKind::CreditorStatus {
             creditor_id,
             status,
             ..
-        } => format!("{status:?} to {creditor_id}"),
+        } => format!("{} to {creditor_id}", label(status)),
         DecisionKind::Purged {} => String::new(),
-        DecisionKind::Pending { reason_code, until } => {
-            format!("{reason_code:?} until {}", until.to_rfc3339())
-        }
-        DecisionKind::Recorded { reason_code } => format!("{reason_code:?}"),
-        DecisionKind::Ignored { reason_code } => format!("{reason_code:?}"),
+        DecisionKind::Pending { reason_code, until } => format!(
+            "{} until {}",
+            label(reason_code),
+            until.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        DecisionKind::Recorded { reason_code } => label(reason_code),
+        DecisionKind::Ignored { reason_code } => label(reason_code),
     };
     format!(
         "{} {:<15} {:<24} {} {} | {}",
