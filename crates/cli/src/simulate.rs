@@ -1,9 +1,9 @@
 //! `vroegsignaal simulate`: the rule engine over a JSON-lines file, offline.
 //!
 //! Order of work, all deterministic:
-//! 1. every non-blank line is decoded with [`vroeg_codec::decode_input`] (in parallel, results
-//!    kept in file order);
-//! 2. a line that does not decode becomes a `REJECTED` decision whose reason starts with
+//! 1. every non-blank line is decoded with [`vroeg_codec::decode_input`] and validated (in
+//!    parallel, results kept in file order);
+//! 2. a line that does not decode or validate becomes a `REJECTED` decision whose reason starts with
 //!    `line N: ` and whose `at` is the simulated clock at that point of the file: the
 //!    `occurred_at` of the previous valid line, or of the first valid line when none came before
 //!    (the end time when the file has no valid line at all);
@@ -59,10 +59,19 @@ pub struct Entry {
     pub line: Line,
 }
 
-/// Decodes one line.
+/// Decodes one line and checks it against the contract's cross-field rules, so that every line
+/// the contract refuses is reported with its line number (the registry check, which depends on
+/// configuration, stays with [`rules::admit`]).
 pub fn decode_line(line_no: usize, bytes: &[u8]) -> Line {
     match vroeg_codec::decode_input(bytes) {
-        Ok(e) => Line::Event(Box::new(e)),
+        Ok(e) => match e.validate() {
+            Ok(()) => Line::Event(Box::new(e)),
+            Err(errors) => Line::Invalid {
+                line_no,
+                event_id: Some(e.event_id().to_owned()),
+                errors,
+            },
+        },
         Err(e) => Line::Invalid {
             line_no,
             event_id: e.event_id,
