@@ -19,7 +19,8 @@ fn workspace() -> PathBuf {
 
 /// Runs one case; `Ok(None)` when it matches (or was updated), `Ok(Some(diff))` otherwise.
 fn run_case(dir: &Path, update: bool) -> Result<Option<String>, String> {
-    let events = std::fs::read(dir.join("events.jsonl")).map_err(|e| format!("events.jsonl: {e}"))?;
+    let events =
+        std::fs::read(dir.join("events.jsonl")).map_err(|e| format!("events.jsonl: {e}"))?;
     let case = match std::fs::read_to_string(dir.join("case.toml")) {
         Ok(text) => CaseFile::parse(&text).map_err(|e| e.to_string())?,
         Err(_) => CaseFile::default(),
@@ -87,7 +88,11 @@ fn golden_cases() {
         .filter(|p| p.join("events.jsonl").is_file())
         .collect();
     cases.sort();
-    assert!(!cases.is_empty(), "no golden cases under {}", root.display());
+    assert!(
+        !cases.is_empty(),
+        "no golden cases under {}",
+        root.display()
+    );
     let mut failures = Vec::new();
     for dir in &cases {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
