@@ -270,7 +270,7 @@ fn demo_runs_offline_and_reports() {
         "5000",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = String::from_utf8(o.stdout).unwrap();
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
     assert!(out.contains("OFFLINE on the rule engine"), "{out}");
     for section in [
         "New outreach tasks per municipality",
