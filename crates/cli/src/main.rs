@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use vroeg_domain::config_load;
+use vroeg_domain::simulation::Simulator;
 use vroegsignaal::config::{AppConfig, DEFAULT_CONFIG_PATH, Env, KeyPolicy, KeySource, Settings};
 use vroegsignaal::generate::{self, CreditorPool, Geography};
 use vroegsignaal::{demo, import, simulate};
@@ -188,9 +189,13 @@ fn cmd_simulate(
         OutputFormat::Json => simulate::Format::Json,
         OutputFormat::Text => simulate::Format::Text,
     };
-    let (stats, counts) = simulate::simulate(&input, now, &cfg.context(), out, format)
+    let mut sim = Simulator::new();
+    let (stats, counts) = simulate::simulate(&mut sim, &input, now, &cfg.context(), out, format)
         .context("writing decisions")?;
     eprintln!("{}", simulate::summary(&stats, &counts));
+    // The process exits now: freeing half a million households one by one would only cost time.
+    std::mem::forget(sim);
+    std::mem::forget(input);
     Ok(())
 }
 

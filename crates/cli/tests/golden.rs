@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use vroeg_domain::simulation::Simulator;
 use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
 use vroegsignaal::golden::CaseFile;
 use vroegsignaal::simulate::{self, Format};
@@ -35,8 +36,15 @@ fn run_case(dir: &Path, update: bool) -> Result<Option<String>, String> {
     case.apply(&mut cfg).map_err(|e| e.to_string())?;
     let now = case.now().map_err(|e| e.to_string())?;
     let mut actual = Vec::new();
-    simulate::simulate(&events, now, &cfg.context(), &mut actual, Format::Json)
-        .map_err(|e| e.to_string())?;
+    simulate::simulate(
+        &mut Simulator::new(),
+        &events,
+        now,
+        &cfg.context(),
+        &mut actual,
+        Format::Json,
+    )
+    .map_err(|e| e.to_string())?;
     let actual = String::from_utf8(actual).map_err(|e| e.to_string())?;
 
     let expected_path = dir.join("expected.jsonl");
