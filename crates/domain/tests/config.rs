@@ -2,6 +2,8 @@
 //! name the place.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use chrono::NaiveDate;
 use vroeg_domain::config::{RuleBook, RuleSet};
 use vroeg_domain::config_load::{parse_creditors, parse_municipalities, parse_rule_book};
@@ -81,6 +83,14 @@ fn shipped_rule_book_base_set() {
         Some(money("600"))
     );
     assert_eq!(base.sectors[&Sector::Toeslagen].min_amount, None);
+    for s in [Sector::Duo, Sector::Belastingdienst, Sector::Toeslagen] {
+        let r = &base.sectors[&s];
+        assert_eq!(
+            (r.min_days, r.max_days, r.min_reminders),
+            (0, None, 1),
+            "{s}"
+        );
+    }
     for s in [
         Sector::Hypotheek,
         Sector::Bank,
@@ -138,6 +148,23 @@ fn energy_rules_change_on_their_dates() {
         set_on(&b, "2026-06-01").sectors[&Sector::Huur],
         b.sets[0].sectors[&Sector::Huur]
     );
+}
+
+/// The rule engine's tests run on a rule book built in code "equal to RULES.md's defaults"; the
+/// shipped file must say the same, or the engine is tested against rules nobody runs.
+#[test]
+fn shipped_rule_book_equals_the_engine_fixture() {
+    let shipped = book();
+    let fixture = support::rule_book();
+    assert_eq!(shipped.sets.len(), fixture.sets.len());
+    for (a, b) in shipped.sets.iter().zip(&fixture.sets) {
+        assert_eq!(a.effective_from, b.effective_from);
+        assert_eq!(a.lookback_months, b.lookback_months, "{}", a.name);
+        assert_eq!(a.deadlines, b.deadlines, "{}", a.name);
+        for s in Sector::ALL {
+            assert_eq!(a.sectors[&s], b.sectors[&s], "{} {s}", a.name);
+        }
+    }
 }
 
 #[test]

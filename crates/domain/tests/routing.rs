@@ -49,7 +49,7 @@ fn key(pc: &str, nr: u32) -> HouseholdKey {
 }
 
 /// The shipped CSV's rows as (pc4, code, main), read independently of the parser under test.
-fn csv_rows() -> Vec<(u16, String, bool)> {
+fn csv_rows() -> Vec<Row> {
     PC4.lines()
         .skip(1)
         .map(|l| {
@@ -142,8 +142,11 @@ fn every_pc4_municipality_is_registered_and_connected() {
     );
 }
 
+/// A shipped PC4 row: (pc4, gemeentecode, main).
+type Row = (u16, String, bool);
+
 /// Parsed once for the property test's many cases.
-static SHIPPED: LazyLock<(MunicipalityRegistry, Vec<(u16, String, bool)>, RoutingTable)> =
+static SHIPPED: LazyLock<(MunicipalityRegistry, Vec<Row>, RoutingTable)> =
     LazyLock::new(|| (registry(), csv_rows(), table()));
 
 proptest! {
