@@ -14,6 +14,7 @@
 //! - [`rules`]: [`rules::admit`] (ingest) and [`rules::apply`] / [`rules::tick`] (household).
 //! - [`config`]: rule sets with effective dates, municipality and creditor registries.
 //! - [`routing`]: postcode to municipality.
+//! - [`simulation`]: the rule engine over an event stream and a simulated clock, no Kafka.
 
 pub mod address;
 pub mod config;
@@ -30,5 +31,6 @@ pub mod routing;
 pub mod routing_load;
 pub mod rules;
 pub mod sector;
+pub mod simulation;
 
 pub use error::ValueError;

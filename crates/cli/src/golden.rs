@@ -1,0 +1,149 @@
+//! Golden cases: `tests/golden/<case>/{events.jsonl, expected.jsonl, case.toml}`.
+//!
+//! `case.toml` is optional. It sets the simulated end time and adjusts the shipped configuration
+//! for this case only, so a case can say "Rotterdam is not connected" or "Den Haag's threshold is
+//! EUR 100" without a config file of its own:
+//!
+//! ```toml
+//! now = "2026-11-01"            # --now (RFC 3339 or a date); default: the last event's time
+//! allow_unregistered_creditors = true
+//!
+//! [municipalities."0599"]       # any field may be left out
+//! connected = false
+//! min_amount = "100.00"
+//! experiments = ["DUO", "BELASTINGDIENST"]
+//! bundling_delay_hours = 0
+//! retention_months = 6
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use thiserror::Error;
+use vroeg_domain::money::Money;
+use vroeg_domain::municipality::Gemeentecode;
+use vroeg_domain::sector::Sector;
+
+use crate::config::AppConfig;
+use crate::simulate::parse_time;
+
+/// A `case.toml` that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("case.toml: {0}")]
+pub struct CaseError(pub String);
+
+/// Overrides of one municipality's registry entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityOverride {
+    /// Has asked for signals.
+    pub connected: Option<bool>,
+    /// `drempelbedrag`.
+    pub min_amount: Option<Money>,
+    /// Experiment sectors.
+    pub experiments: Option<BTreeSet<Sector>>,
+    /// Bundling delay.
+    pub bundling_delay_hours: Option<u32>,
+    /// Retention.
+    pub retention_months: Option<u32>,
+}
+
+/// The contents of `case.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// The simulated end time.
+    pub now: Option<String>,
+    /// Whether creditors missing from the registry may signal.
+    pub allow_unregistered_creditors: Option<bool>,
+    /// Per municipality code (`"0599"` or `"GM0599"`).
+    #[serde(default)]
+    pub municipalities: BTreeMap<String, MunicipalityOverride>,
+}
+
+impl CaseFile {
+    /// Parses `case.toml`.
+    pub fn parse(text: &str) -> Result<CaseFile, CaseError> {
+        toml::from_str(text).map_err(|e| {
+            CaseError(
+                e.to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })
+    }
+
+    /// The `now` it sets, if any.
+    pub fn now(&self) -> Result<Option<DateTime<Utc>>, CaseError> {
+        self.now
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(CaseError)
+    }
+
+    /// Applies the overrides to a loaded configuration.
+    pub fn apply(&self, cfg: &mut AppConfig) -> Result<(), CaseError> {
+        if let Some(allow) = self.allow_unregistered_creditors {
+            cfg.creditors.allow_unregistered = allow;
+        }
+        for (code, o) in &self.municipalities {
+            let parsed: Gemeentecode = code
+                .parse()
+                .map_err(|e| CaseError(format!("municipalities.{code}: {e}")))?;
+            let m = cfg.municipalities.by_code.get_mut(&parsed).ok_or_else(|| {
+                CaseError(format!(
+                    "municipalities.{code}: not in the municipality list"
+                ))
+            })?;
+            if let Some(c) = o.connected {
+                m.connected = c;
+            }
+            if let Some(a) = o.min_amount {
+                m.min_amount = Some(a);
+            }
+            if let Some(e) = &o.experiments {
+                m.experiments = e.clone();
+            }
+            if let Some(h) = o.bundling_delay_hours {
+                m.bundling_delay_hours = h;
+            }
+            if let Some(r) = o.retention_months {
+                m.retention_months = r;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_case() {
+        let c = CaseFile::parse(
+            r#"
+            now = "2026-11-01"
+            [municipalities."GM0599"]
+            connected = false
+            min_amount = "100.00"
+            experiments = ["DUO"]
+            bundling_delay_hours = 0
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.now().unwrap().unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        let o = &c.municipalities["GM0599"];
+        assert_eq!(o.connected, Some(false));
+        assert_eq!(o.min_amount.map(|m| m.cents()), Some(10_000));
+        assert_eq!(o.experiments.as_ref().map(BTreeSet::len), Some(1));
+        assert!(CaseFile::parse("nu = 1").is_err());
+        assert!(CaseFile::parse("[municipalities.\"0599\"]\nmin_amount = 5.5").is_err());
+    }
+}

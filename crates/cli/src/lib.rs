@@ -1,0 +1,20 @@
+//! # vroegsignaal (the command-line tool)
+//!
+//! The library behind the `vroegsignaal` binary, so integration tests and the later Kafka engine
+//! can call the same code the commands run:
+//! - [`config`]: `config/vroegsignaal.toml`, environment overrides, the pseudonymisation key, and
+//!   the loaded rule book, registries and routing tables ([`config::AppConfig`]);
+//! - [`simulate`]: the rule engine over a JSON-lines file with a simulated clock;
+//! - [`generate`]: deterministic synthetic creditor traffic;
+//! - [`demo`]: the offline demo run and its report;
+//! - [`import`]: CBS's pc6hnr file to the exact-address routing table;
+//! - [`golden`]: per-case configuration overrides for the golden tests.
+//!
+//! Errors here are typed (thiserror); only the binary turns them into one line on stderr.
+
+pub mod config;
+pub mod demo;
+pub mod generate;
+pub mod golden;
+pub mod import;
+pub mod simulate;
