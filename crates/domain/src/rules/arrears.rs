@@ -437,10 +437,13 @@ fn resolve(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent
         Some((true, sid)) => {
             // Still bundling: the signal is cancelled; a case left empty never goes out.
             let mut empty = false;
+            let mut case_id = String::new();
             if let Some(case) = state.case.as_mut() {
                 case.signals.retain(|s| s.signal_id != sid);
                 empty = case.signals.is_empty();
+                case_id.clone_from(&case.case_id);
             }
+            state.forget_unsent(&case_id, std::slice::from_ref(&rec.creditor_id));
             if empty {
                 state.case = None;
             }

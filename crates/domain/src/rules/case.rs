@@ -182,7 +182,8 @@ fn classification_name(c: Classification) -> &'static str {
     }
 }
 
-/// Divosa: MEERVOUDIG when two or more creditors have open signals in the same calendar month;
+/// Divosa: MEERVOUDIG when two or more creditors have signals in the case in the same calendar
+/// month;
 /// otherwise OPEENVOLGEND when the household had a signal in an earlier case within the
 /// look-back; otherwise ENKELVOUDIG. MEERVOUDIG wins over OPEENVOLGEND because multiple debts
 /// are the stronger predictor (RULES.md §3).
@@ -192,9 +193,12 @@ pub(super) fn classify(
     today: NaiveDate,
     lookback_months: u32,
 ) -> Classification {
-    let open: Vec<&CaseSignal> = case.signals.iter().filter(|s| !s.resolved).collect();
-    let meervoudig = open.iter().any(|a| {
-        open.iter()
+    // Resolved signals still count: they were signals in that month, and a case's
+    // classification should not flip back when one creditor is paid.
+    let signals = &case.signals;
+    let meervoudig = signals.iter().any(|a| {
+        signals
+            .iter()
             .any(|b| a.creditor_id != b.creditor_id && same_month(a.signalled_on, b.signalled_on))
     });
     if meervoudig {

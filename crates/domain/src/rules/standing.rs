@@ -80,9 +80,16 @@ pub(super) fn on_event(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &
             !ours || matches!(a.stage, ArrearsStage::Signalled { .. })
         });
         let mut emptied = false;
+        let mut unsent_case = None;
         if let Some(case) = state.case.as_mut().filter(|c| c.dispatch_at.is_some()) {
+            if case.signals.iter().any(|s| dropped.contains(&s.signal_id)) {
+                unsent_case = Some(case.case_id.clone());
+            }
             case.signals.retain(|s| !dropped.contains(&s.signal_id));
             emptied = case.signals.is_empty();
+        }
+        if let Some(case_id) = unsent_case {
+            state.forget_unsent(&case_id, std::slice::from_ref(&e.creditor_id));
         }
         if emptied {
             state.case = None;

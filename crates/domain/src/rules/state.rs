@@ -220,6 +220,14 @@ pub struct HouseholdState {
 }
 
 impl HouseholdState {
+    /// Forgets the look-back entries of signals that left a bundle before it went out (resolved,
+    /// objected, consent withdrawn): a signal that never reached the municipality cannot make a
+    /// later case OPEENVOLGEND.
+    pub(crate) fn forget_unsent(&mut self, case_id: &str, creditor_ids: &[String]) {
+        self.history
+            .retain(|p| !(p.case_id == case_id && creditor_ids.contains(&p.creditor_id)));
+    }
+
     /// A fresh household.
     pub fn new(
         household_id: HouseholdId,
