@@ -8,6 +8,8 @@
 //! - [`generate`]: deterministic synthetic creditor traffic;
 //! - [`demo`]: the offline demo run and its report;
 //! - [`import`]: CBS's pc6hnr file to the exact-address routing table;
+//! - [`publish`] / [`upload`]: a creditor's upload (CSV or JSON lines), validated and produced;
+//! - [`tasks`]: a municipality reads its outreach queue;
 //! - [`golden`]: per-case configuration overrides for the golden tests.
 //!
 //! Errors here are typed (thiserror); only the binary turns them into one line on stderr.
@@ -17,4 +19,7 @@ pub mod demo;
 pub mod generate;
 pub mod golden;
 pub mod import;
+pub mod publish;
 pub mod simulate;
+pub mod tasks;
+pub mod upload;

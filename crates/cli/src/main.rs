@@ -16,6 +16,9 @@ use vroegsignaal::config::{AppConfig, DEFAULT_CONFIG_PATH, Env, KeyPolicy, KeySo
 use vroegsignaal::generate::{self, CreditorPool, Geography};
 use vroegsignaal::{demo, import, simulate};
 
+mod kafkaio;
+use kafkaio::{PublishArgs, TasksArgs};
+
 /// Early signalling of payment arrears: creditor events in, outreach tasks per municipality out.
 #[derive(Debug, Parser)]
 #[command(name = "vroegsignaal", version, about, long_about = None)]
@@ -72,6 +75,14 @@ enum Command {
         #[arg(long, value_name = "S", default_value_t = 2026)]
         seed: u64,
     },
+    /// A creditor's upload: CSV or JSON lines of arrears (or objection) events, validated line by
+    /// line as the pipeline does, the accepted ones produced to the arrears (objections) topic.
+    /// Rejected lines on stdout as `line N: rejected: reason`, a summary on stderr. Exit code 0
+    /// when the file was processed, whatever it contained. CSV columns: docs/UPLOADS.md.
+    Publish(PublishArgs),
+    /// A municipality reads its outreach queue (`vroeg.outreach.<code>`) as a consumer group and
+    /// prints each (task_id, version) once; stops when caught up (idle), or runs with --follow.
+    Tasks(TasksArgs),
     /// Convert CBS's pc6hnr file (postcode + house number -> buurt, wijk, gemeente) into the
     /// exact-address routing table `postcode,house_number,gemeentecode`.
     #[command(name = "import-pc6hnr")]
@@ -138,6 +149,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             },
         ),
         Command::ImportPc6hnr { input, output } => cmd_import(&input, &output),
+        Command::Publish(args) => kafkaio::cmd_publish(&config, args),
+        Command::Tasks(args) => kafkaio::cmd_tasks(&config, args),
     }
 }
 

@@ -1,0 +1,352 @@
+//! `vroegsignaal tasks`: a municipality reads its outreach queue `vroeg.outreach.<code>`.
+//!
+//! - A consumer group (default `vroegsignaal-tasks-<code>`), `auto.offset.reset=earliest`:
+//!   a first run shows the whole queue, a later run what arrived since.
+//! - Each record is decoded as an OutreachTask (JSON or Avro, by content) and printed, JSON (the
+//!   contract form, one per line) or text.
+//! - **Each `(task_id, version)` is shown once**: a version at or below the highest already shown
+//!   for that task id is skipped (the pipeline may redeliver after a crash; versions only grow).
+//!   That memory lasts one run; across runs, the group's committed offsets are what keeps a task
+//!   from being shown again, so a record redelivered *after* the offsets passed it in an earlier
+//!   run is shown by the next run.
+//! - Offsets are stored only after a record was printed and stdout flushed, and committed
+//!   (synchronously) every half second and at the end: nothing is committed that was not shown.
+//! - Without `--follow` the run ends when the queue has been idle for `--idle-ms` after joining
+//!   the group (Tansu under-reports the high watermark, so the watermark cannot say "caught
+//!   up"); with `--follow` it runs until SIGINT/SIGTERM (the caller's stop flag).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::KafkaError;
+use rdkafka::{ClientContext, Message};
+use vroeg_domain::messages::OutreachTask;
+use vroeg_engine::kafka::ClientSettings;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskFormat {
+    /// The contract's OutreachTask JSON, one per line.
+    Json,
+    /// One readable line per task.
+    Text,
+}
+
+/// What to read and how.
+#[derive(Debug, Clone)]
+pub struct TasksOptions {
+    /// Broker settings.
+    pub settings: ClientSettings,
+    /// The outreach topic.
+    pub topic: String,
+    /// Consumer group.
+    pub group: String,
+    /// Output format.
+    pub format: TaskFormat,
+    /// Run until stopped instead of until idle.
+    pub follow: bool,
+    /// Without `follow`: stop after this long without a new record.
+    pub idle: Duration,
+    /// How long joining the group may take before giving up.
+    pub join_timeout: Duration,
+}
+
+/// Why the queue could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TasksError {
+    /// A client error.
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    /// Writing the output.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The group never got an assignment.
+    #[error("no partitions of {topic} assigned within {waited:?}{}", last.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]
+    JoinTimeout {
+        /// The topic.
+        topic: String,
+        /// How long it waited.
+        waited: Duration,
+        /// The last consumer error seen.
+        last: Option<String>,
+    },
+    /// Encoding a task for output.
+    #[error("encoding a task: {0}")]
+    Encode(String),
+}
+
+/// What the run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TasksStats {
+    /// Records read.
+    pub records: u64,
+    /// Tasks printed.
+    pub shown: u64,
+    /// Redelivered versions skipped.
+    pub duplicates: u64,
+    /// Records that are not an OutreachTask (reported on stderr by position, never content).
+    pub undecodable: u64,
+}
+
+impl TasksStats {
+    /// The one-line summary for stderr.
+    pub fn summary(&self, topic: &str) -> String {
+        format!(
+            "tasks: {topic}: {} record(s) read, {} task version(s) shown, {} duplicate(s) skipped, \
+             {} undecodable",
+            self.records, self.shown, self.duplicates, self.undecodable
+        )
+    }
+}
+
+/// Notes when the group has handed this member its partitions.
+#[derive(Debug, Default)]
+struct JoinWatch {
+    joined: AtomicBool,
+}
+
+impl ClientContext for JoinWatch {}
+
+impl ConsumerContext for JoinWatch {
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(_) = rebalance {
+            self.joined.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// Highest version shown per task id; decides what is new.
+#[derive(Debug, Default)]
+pub struct Dedupe {
+    shown: HashMap<String, u32>,
+}
+
+impl Dedupe {
+    /// Whether this version is new (and remembers it if so).
+    pub fn admit(&mut self, task_id: &str, version: u32) -> bool {
+        match self.shown.get_mut(task_id) {
+            Some(v) if *v >= version => false,
+            Some(v) => {
+                *v = version;
+                true
+            }
+            None => {
+                self.shown.insert(task_id.to_owned(), version);
+                true
+            }
+        }
+    }
+}
+
+/// One readable line: who to contact about what, by when.
+pub fn text_line(t: &OutreachTask) -> String {
+    let c = &t.contact;
+    let name = [&c.initials, &c.prefix, &c.surname]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let a = &c.address;
+    let addition = a
+        .house_number_addition
+        .as_ref()
+        .map(|x| format!(" {}", x.as_str()))
+        .unwrap_or_default();
+    let signals = t
+        .signals
+        .iter()
+        .map(|s| format!("{} EUR {} ({} d)", s.sector, s.amount, s.days_in_arrears))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let reach = [&c.phone, &c.email]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "{} v{} {} {:?} {:?} due {} | {} | {} {}{} | {} | EUR {} | {} | {}",
+        t.task_id,
+        t.version,
+        serde_plain(&t.status),
+        t.priority,
+        t.classification,
+        t.due_date,
+        if name.is_empty() { "(no name)" } else { &name },
+        a.postcode,
+        a.house_number.get(),
+        addition,
+        if reach.is_empty() {
+            "(no phone/email)"
+        } else {
+            &reach
+        },
+        t.total_amount,
+        signals,
+        t.reasons.join("; ")
+    )
+}
+
+fn serde_plain<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Reads the queue and prints each task version once. `stop` ends a `--follow` run (set by the
+/// signal handler); `out` gets the tasks, `diag` the per-record warnings.
+pub fn read_tasks(
+    opts: &TasksOptions,
+    stop: &AtomicBool,
+    out: &mut impl Write,
+    diag: &mut impl Write,
+) -> Result<TasksStats, TasksError> {
+    let consumer: BaseConsumer<JoinWatch> = opts
+        .settings
+        .client_config()
+        .set("group.id", &opts.group)
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        // Quick group joins (a join waits about half the session timeout on Tansu).
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "1000")
+        .set("max.poll.interval.ms", "300000")
+        .create_with_context(JoinWatch::default())?;
+    consumer.subscribe(&[&opts.topic])?;
+
+    let result = poll_loop(&consumer, opts, stop, out, diag);
+    // Leave the group cleanly whatever happened; the commit of what was shown comes first.
+    let final_commit = commit(&consumer, out);
+    consumer.unsubscribe();
+    let stats = result?;
+    final_commit?;
+    Ok(stats)
+}
+
+fn poll_loop(
+    consumer: &BaseConsumer<JoinWatch>,
+    opts: &TasksOptions,
+    stop: &AtomicBool,
+    out: &mut impl Write,
+    diag: &mut impl Write,
+) -> Result<TasksStats, TasksError> {
+    let started = Instant::now();
+    let mut stats = TasksStats::default();
+    let mut dedupe = Dedupe::default();
+    let mut last_activity: Option<Instant> = None;
+    let mut last_commit = Instant::now();
+    let mut uncommitted = false;
+    let mut last_error: Option<String> = None;
+    let mut buf = Vec::with_capacity(4096);
+    while !stop.load(Ordering::Acquire) {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                stats.records += 1;
+                last_activity = Some(Instant::now());
+                match m.payload().map(vroeg_codec::decode_outreach_task) {
+                    Some(Ok(task)) => {
+                        if dedupe.admit(&task.task_id, task.version) {
+                            print_task(&task, opts.format, &mut buf, out)?;
+                            stats.shown += 1;
+                        } else {
+                            stats.duplicates += 1;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        stats.undecodable += 1;
+                        // Field paths and problems only: the record may hold personal data.
+                        let fields = e
+                            .errors
+                            .iter()
+                            .map(|f| f.field.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        writeln!(
+                            diag,
+                            "tasks: partition {} offset {}: not an OutreachTask (fields: {fields})",
+                            m.partition(),
+                            m.offset()
+                        )?;
+                    }
+                    None => {} // a tombstone: nothing to show
+                }
+                consumer.store_offset_from_message(&m)?;
+                uncommitted = true;
+            }
+            Some(Err(e)) => last_error = Some(e.to_string()),
+            None => {}
+        }
+        let joined = consumer.context().joined.load(Ordering::Acquire);
+        if joined && last_activity.is_none() {
+            last_activity = Some(Instant::now());
+        }
+        if uncommitted && last_commit.elapsed() >= Duration::from_millis(500) {
+            commit(consumer, out)?;
+            uncommitted = false;
+            last_commit = Instant::now();
+        }
+        if !opts.follow {
+            match last_activity {
+                Some(t) if t.elapsed() >= opts.idle => break,
+                None if started.elapsed() >= opts.join_timeout => {
+                    return Err(TasksError::JoinTimeout {
+                        topic: opts.topic.clone(),
+                        waited: opts.join_timeout,
+                        last: last_error,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(stats)
+}
+
+fn print_task(
+    task: &OutreachTask,
+    format: TaskFormat,
+    buf: &mut Vec<u8>,
+    out: &mut impl Write,
+) -> Result<(), TasksError> {
+    match format {
+        TaskFormat::Json => {
+            buf.clear();
+            vroeg_codec::encode_json(task, buf).map_err(|e| TasksError::Encode(e.to_string()))?;
+            buf.push(b'\n');
+            out.write_all(buf)?;
+        }
+        TaskFormat::Text => writeln!(out, "{}", text_line(task))?,
+    }
+    Ok(())
+}
+
+/// Flushes the output, then commits the stored offsets: only what was shown is committed.
+fn commit(consumer: &BaseConsumer<JoinWatch>, out: &mut impl Write) -> Result<(), TasksError> {
+    out.flush()?;
+    match consumer.commit_consumer_state(CommitMode::Sync) {
+        // Nothing stored since the last commit.
+        Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedupe_shows_each_version_once_and_never_an_older_one() {
+        let mut d = Dedupe::default();
+        assert!(d.admit("t1", 1));
+        assert!(!d.admit("t1", 1));
+        assert!(d.admit("t1", 3));
+        assert!(!d.admit("t1", 2));
+        assert!(d.admit("t2", 1));
+    }
+}
