@@ -266,6 +266,7 @@ pub fn publish(
                     continue;
                 };
                 match h.row_to_json(text) {
+                    // serde's position points into the converted JSON, not the CSV: leave it out.
                     Ok(j) => {
                         converted = j;
                         &converted
@@ -277,7 +278,10 @@ pub fn publish(
                 }
             }
         };
-        match check_line(json, kind) {
+        match check_line(json, kind).map_err(|r| match format {
+            UploadFormat::Csv => strip_json_position(&r),
+            UploadFormat::Jsonl => r,
+        }) {
             Ok(key) => {
                 stats.lines += 1;
                 stats.accepted += 1;
@@ -312,6 +316,26 @@ fn reject(
     Ok(())
 }
 
+/// Removes serde's ` at line N column M` (a position in the JSON made from a CSV row).
+fn strip_json_position(reason: &str) -> String {
+    reason
+        .split("; ")
+        .map(|part| match part.rfind(" at line ") {
+            Some(i)
+                if part[i + 9..].split_once(" column ").is_some_and(|(l, c)| {
+                    !l.is_empty()
+                        && !c.is_empty()
+                        && l.bytes().chain(c.bytes()).all(|b| b.is_ascii_digit())
+                }) =>
+            {
+                &part[..i]
+            }
+            _ => part,
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The line without its line end (`\n` or `\r\n`).
 fn trim_line(buf: &[u8]) -> &[u8] {
     let b = buf.strip_suffix(b"\n").unwrap_or(buf);
@@ -342,6 +366,18 @@ mod tests {
         assert_eq!(lines.len(), 2, "{report}");
         assert!(lines[0].starts_with("line 3: rejected: "), "{report}");
         assert!(lines[1].starts_with("line 5: rejected: "), "{report}");
+    }
+
+    #[test]
+    fn json_positions_are_stripped_for_csv() {
+        assert_eq!(
+            strip_json_position("a: bad at line 1 column 69; b: worse"),
+            "a: bad; b: worse"
+        );
+        assert_eq!(
+            strip_json_position("at line x column y"),
+            "at line x column y"
+        );
     }
 
     #[test]

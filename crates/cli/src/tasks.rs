@@ -169,12 +169,12 @@ pub fn text_line(t: &OutreachTask) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     format!(
-        "{} v{} {} {:?} {:?} due {} | {} | {} {}{} | {} | EUR {} | {} | {}",
+        "{} v{} {} {} {} due {} | {} | {} {}{} | {} | EUR {} | {} | {}",
         t.task_id,
         t.version,
         serde_plain(&t.status),
-        t.priority,
-        t.classification,
+        serde_plain(&t.priority),
+        serde_plain(&t.classification),
         t.due_date,
         if name.is_empty() { "(no name)" } else { &name },
         a.postcode,
