@@ -258,7 +258,7 @@ fn tasks_and_check(bootstrap: &str, prefix: &str) {
     assert_eq!(text(&o.stdout), "", "nothing new");
     let (_, b3) = (&shown[0], &shown[3]);
     let b4 = b3.replace("\"version\":3", "\"version\":4");
-    produce_outreach(bootstrap, &topic, &[b4.clone()]);
+    produce_outreach(bootstrap, &topic, std::slice::from_ref(&b4));
     let o = run(prefix, &args);
     assert_eq!(text(&o.stdout).trim_end(), b4);
 
