@@ -18,11 +18,20 @@ def contract_key(line: str):
         return None
 
 
-def produce_lines(bootstrap: str, topic: str, lines, timeout_s: float = 30.0) -> int:
+def household_key(line: str):
+    """The contract key of an OutreachTask: its household_id."""
+    try:
+        return json.loads(line)["household_id"].encode()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def produce_lines(bootstrap: str, topic: str, lines, timeout_s: float = 30.0,
+                  key=contract_key) -> int:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     try:
         futures = [
-            producer.send(topic, key=contract_key(line), value=line.encode("utf-8"))
+            producer.send(topic, key=key(line), value=line.encode("utf-8"))
             for line in lines
         ]
         producer.flush(timeout=timeout_s)
