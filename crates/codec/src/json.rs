@@ -45,9 +45,51 @@ fn peek_event_type(bytes: &[u8]) -> Option<String> {
     serde_json::from_slice::<Peek>(bytes).ok()?.event_type
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    Arrears,
+    Objection,
+    Feedback,
+}
+
+/// Finds the first `"event_type"` key followed by `:` and a string value, without parsing.
+fn sniff_event_type(bytes: &[u8]) -> Option<Sniffed> {
+    const KEY: &[u8] = b"\"event_type\"";
+    let at = bytes.windows(KEY.len()).position(|w| w == KEY)?;
+    let rest = &bytes[at + KEY.len()..];
+    let rest = rest
+        .trim_ascii_start()
+        .strip_prefix(b":")?
+        .trim_ascii_start();
+    let rest = rest.strip_prefix(b"\"")?;
+    let end = rest.iter().position(|b| *b == b'"')?;
+    match &rest[..end] {
+        b"ARREARS" | b"RESOLVED" => Some(Sniffed::Arrears),
+        b"OBJECTION" | b"OBJECTION_WITHDRAWN" | b"CONSENT_GIVEN" | b"CONSENT_WITHDRAWN" => {
+            Some(Sniffed::Objection)
+        }
+        b"CONTACT_ATTEMPT" | b"CASE_RESULT" => Some(Sniffed::Feedback),
+        _ => None,
+    }
+}
+
 /// Decodes any JSON input message, choosing the type by its `event_type`. JSON only; the
 /// crate-level [`crate::decode_input`] also accepts Avro.
 pub fn decode_input(bytes: &[u8]) -> Result<InputEvent, DecodeError> {
+    // Fast path: guess the message type from the raw `"event_type":"…"` text and decode once.
+    // The guess only picks which strict decoder runs — that decoder checks `event_type` itself —
+    // so a wrong guess (the text also occurring inside a string value) just falls through to the
+    // careful path below, which also produces the precise error.
+    if let Some(kind) = sniff_event_type(bytes) {
+        let fast = match kind {
+            Sniffed::Arrears => serde_json::from_slice(bytes).map(InputEvent::Arrears),
+            Sniffed::Objection => serde_json::from_slice(bytes).map(InputEvent::Objection),
+            Sniffed::Feedback => serde_json::from_slice(bytes).map(InputEvent::Feedback),
+        };
+        if let Ok(event) = fast {
+            return Ok(event);
+        }
+    }
     let result = match peek_event_type(bytes).as_deref() {
         Some("ARREARS" | "RESOLVED") => strict::<ArrearsEvent>(bytes).map(InputEvent::Arrears),
         Some("OBJECTION" | "OBJECTION_WITHDRAWN" | "CONSENT_GIVEN" | "CONSENT_WITHDRAWN") => {

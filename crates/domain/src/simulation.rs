@@ -12,6 +12,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 
+use rustc_hash::FxBuildHasher;
+
 use chrono::{DateTime, Utc};
 
 use crate::decision::Decision;
@@ -25,8 +27,9 @@ use crate::rules::{self, Admission, HouseholdState, RuleContext};
 /// keys timers by; the simulator uses [`HouseholdId`].
 #[derive(Debug, Clone)]
 pub struct TimerIndex<K> {
-    /// The current wakeup of each key: lets a replace find the old entry in the queue.
-    by_key: HashMap<K, DateTime<Utc>>,
+    /// The current wakeup of each key: lets a replace find the old entry in the queue. Fx
+    /// hashing: keys are household pseudonyms (HMAC output), which no outsider can choose.
+    by_key: HashMap<K, DateTime<Utc>, FxBuildHasher>,
     /// The same entries, ordered for popping.
     queue: BTreeSet<(DateTime<Utc>, K)>,
 }
@@ -34,7 +37,7 @@ pub struct TimerIndex<K> {
 impl<K> Default for TimerIndex<K> {
     fn default() -> Self {
         TimerIndex {
-            by_key: HashMap::new(),
+            by_key: HashMap::default(),
             queue: BTreeSet::new(),
         }
     }
@@ -69,6 +72,9 @@ impl<K: Ord + Hash + Clone> TimerIndex<K> {
     /// Sets (`Some`) or removes (`None`) `key`'s wakeup: the shape of
     /// [`rules::next_wakeup`]'s answer.
     pub fn set(&mut self, key: K, at: Option<DateTime<Utc>>) {
+        if self.by_key.get(&key).copied() == at {
+            return;
+        }
         match at {
             Some(at) => {
                 self.insert(key, at);
@@ -77,6 +83,14 @@ impl<K: Ord + Hash + Clone> TimerIndex<K> {
                 self.remove(&key);
             }
         }
+    }
+
+    /// Like [`TimerIndex::set`], cloning the key only when something changes.
+    pub fn set_ref(&mut self, key: &K, at: Option<DateTime<Utc>>) {
+        if self.by_key.get(key).copied() == at {
+            return;
+        }
+        self.set(key.clone(), at);
     }
 
     /// `key`'s wakeup, if any.
@@ -121,7 +135,9 @@ impl<K: Ord + Hash + Clone> TimerIndex<K> {
 ///    whose state became `None` (purged) is forgotten, timer included.
 #[derive(Debug, Default)]
 pub struct Simulator {
-    households: HashMap<HouseholdId, HouseholdState>,
+    /// Every household with state. The slot is an `Option` so the rules can work on it in place
+    /// (no move in and out of the map per event); a slot left `None` (purged) is removed.
+    households: HashMap<HouseholdId, Option<HouseholdState>, FxBuildHasher>,
     timers: TimerIndex<HouseholdId>,
     clock: Option<DateTime<Utc>>,
     dropped_wakeups: u64,
@@ -145,12 +161,14 @@ impl Simulator {
         match rules::admit(event, t, ctx) {
             Admission::Decided(decisions) => decisions.into_iter().for_each(&mut *sink),
             Admission::Accepted(admitted) => {
-                let household = admitted.household_id.clone();
-                let mut state = self.households.remove(&household);
-                rules::apply(&mut state, &admitted, t, ctx)
-                    .into_iter()
-                    .for_each(&mut *sink);
-                self.store(household, state, ctx);
+                let id = &admitted.household_id;
+                let next = self.with_household(id, |slot| {
+                    rules::apply(slot, &admitted, t, ctx)
+                        .into_iter()
+                        .for_each(&mut *sink);
+                    slot.as_ref().and_then(|s| rules::next_wakeup(s, ctx))
+                });
+                self.timers.set_ref(id, next);
             }
         }
     }
@@ -164,51 +182,45 @@ impl Simulator {
         sink: &mut impl FnMut(Decision),
     ) {
         while let Some((due, household)) = self.timers.pop_due(now) {
-            let mut state = self.households.remove(&household);
-            rules::tick(&mut state, due, ctx)
-                .into_iter()
-                .for_each(&mut *sink);
-            let next = state.as_ref().and_then(|s| rules::next_wakeup(s, ctx));
+            let next = self.with_household(&household, |slot| {
+                rules::tick(slot, due, ctx).into_iter().for_each(&mut *sink);
+                slot.as_ref().and_then(|s| rules::next_wakeup(s, ctx))
+            });
             if next.is_some_and(|n| n <= due) {
                 // A tick that asks to be woken again at (or before) its own time would fire
                 // forever; that is a rule bug, so the wakeup is dropped and counted instead of
                 // hanging the run.
                 self.dropped_wakeups += 1;
-                if let Some(s) = state {
-                    self.households.insert(household, s);
-                }
                 continue;
             }
-            self.put(household, state, next);
+            self.timers.set(household, next);
         }
         if self.clock.is_none_or(|c| c < now) {
             self.clock = Some(now);
         }
     }
 
-    fn store(
+    /// Runs `f` on a household's state slot in place; a slot left empty is forgotten.
+    fn with_household<R>(
         &mut self,
-        household: HouseholdId,
-        state: Option<HouseholdState>,
-        ctx: &RuleContext<'_>,
-    ) {
-        let next = state.as_ref().and_then(|s| rules::next_wakeup(s, ctx));
-        self.put(household, state, next);
-    }
-
-    fn put(
-        &mut self,
-        household: HouseholdId,
-        state: Option<HouseholdState>,
-        next: Option<DateTime<Utc>>,
-    ) {
-        match state {
-            Some(s) => {
-                self.timers.set(household.clone(), next);
-                self.households.insert(household, s);
+        id: &HouseholdId,
+        f: impl FnOnce(&mut Option<HouseholdState>) -> R,
+    ) -> R {
+        match self.households.get_mut(id) {
+            Some(slot) => {
+                let r = f(slot);
+                if slot.is_none() {
+                    self.households.remove(id);
+                }
+                r
             }
             None => {
-                self.timers.remove(&household);
+                let mut slot = None;
+                let r = f(&mut slot);
+                if slot.is_some() {
+                    self.households.insert(id.clone(), slot);
+                }
+                r
             }
         }
     }
@@ -220,7 +232,12 @@ impl Simulator {
 
     /// A household's state, if it has any.
     pub fn household(&self, id: &HouseholdId) -> Option<&HouseholdState> {
-        self.households.get(id)
+        self.households.get(id).and_then(Option::as_ref)
+    }
+
+    /// Every household with state, in no particular order.
+    pub fn households(&self) -> impl Iterator<Item = &HouseholdState> {
+        self.households.values().filter_map(Option::as_ref)
     }
 
     /// Number of households with state.

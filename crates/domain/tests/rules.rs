@@ -601,3 +601,21 @@ fn objection_stops_a_creditor_until_withdrawn() {
     ));
     assert_eq!(kinds(&d), ["PENDING:bundling"]);
 }
+
+#[test]
+fn state_stays_compact() {
+    let mut h = Harness::new();
+    h.json(&arrears(
+        "e1",
+        "woonstad",
+        "HUUR",
+        "512.40",
+        "2026-09-01",
+        "2026-10-15T09:00:00Z",
+        "",
+    ));
+    h.advance(at("2026-10-16T09:00:00Z"));
+    let state = h.states.values().next().unwrap();
+    let json = serde_json::to_string(state).unwrap();
+    assert!(json.len() < 4096, "{} bytes", json.len());
+}
