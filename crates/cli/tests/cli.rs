@@ -54,6 +54,8 @@ fn every_command_has_help() {
         vec!["generate", "--help"],
         vec!["demo", "--help"],
         vec!["import-pc6hnr", "--help"],
+        vec!["publish", "--help"],
+        vec!["tasks", "--help"],
     ] {
         let o = run(&cmd);
         assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
