@@ -8,6 +8,7 @@
 //! - [`generate`]: deterministic synthetic creditor traffic;
 //! - [`demo`]: the offline demo run and its report;
 //! - [`import`]: CBS's pc6hnr file to the exact-address routing table;
+//! - [`run`]: the service on a broker (`vroegsignaal run`);
 //! - [`golden`]: per-case configuration overrides for the golden tests.
 //!
 //! Errors here are typed (thiserror); only the binary turns them into one line on stderr.
@@ -17,4 +18,5 @@ pub mod demo;
 pub mod generate;
 pub mod golden;
 pub mod import;
+pub mod run;
 pub mod simulate;

@@ -260,7 +260,7 @@ fn import_pc6hnr_sorts_dedups_and_refuses_conflicts() {
 }
 
 #[test]
-fn demo_runs_offline_and_reports() {
+fn demo_runs_on_the_embedded_broker_and_reports() {
     let cfg = config();
     let o = run(&[
         "demo",
@@ -271,7 +271,7 @@ fn demo_runs_offline_and_reports() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout.clone()).unwrap();
-    assert!(out.contains("OFFLINE on the rule engine"), "{out}");
+    assert!(out.contains("embedded Kafka broker"), "{out}");
     for section in [
         "New outreach tasks per municipality",
         "Classifications",

@@ -1,7 +1,13 @@
 //! Shared test kit: rule data from the workspace's `config/`, a deterministic event fixture, and
 //! helpers to drive the engine on librdkafka's MockCluster. Waits poll with a deadline; nothing
 //! sleeps for a fixed time to "let things happen".
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_arguments,
+    unreachable_pub
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
