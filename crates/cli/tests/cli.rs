@@ -291,3 +291,19 @@ fn demo_runs_on_the_embedded_broker_and_reports() {
     assert!(stderr(&o).contains("development key"));
     assert!(!stderr(&o).contains("wakeup(s) dropped"));
 }
+
+#[test]
+fn run_refuses_to_start_without_a_pseudonymisation_key() {
+    let cfg = config();
+    let o = run(&[
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--brokers",
+        "127.0.0.1:1",
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("VROEGSIGNAAL_PSEUDONYM_KEY"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+}
