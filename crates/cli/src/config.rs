@@ -141,6 +141,47 @@ pub struct FileConfig {
     /// Kafka.
     #[serde(default)]
     pub kafka: KafkaSection,
+    /// The streaming engine (`run`).
+    #[serde(default)]
+    pub engine: EngineSection,
+}
+
+/// `[engine]`: the streaming engine's own settings (`run`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSection {
+    /// This instance's id (part of the transactional ids; unique per running instance). Empty:
+    /// the host name, or `vroegsignaal-1`.
+    pub instance_id: String,
+    /// How often timers are checked, in milliseconds (wakeups fire at their exact due time).
+    pub tick_interval_ms: u64,
+    /// Longest a batch stays open before its transaction commits, in milliseconds.
+    pub commit_interval_ms: u64,
+    /// Most input records per transaction.
+    pub commit_max_records: usize,
+    /// Consumer group session timeout, in milliseconds.
+    pub session_timeout_ms: u32,
+    /// Partitions of each `outreach.<gemeentecode>` and `creditor-status.<id>` topic.
+    pub outreach_partitions: u32,
+    /// `/metrics`, `/healthz`, `/readyz`.
+    pub http_bind: String,
+    /// Longest a graceful shutdown may take, in seconds.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for EngineSection {
+    fn default() -> Self {
+        EngineSection {
+            instance_id: String::new(),
+            tick_interval_ms: 1_000,
+            commit_interval_ms: 100,
+            commit_max_records: 5_000,
+            session_timeout_ms: 10_000,
+            outreach_partitions: 1,
+            http_bind: "127.0.0.1:9464".to_owned(),
+            shutdown_timeout_secs: 30,
+        }
+    }
 }
 
 /// A snapshot of the environment variables that matter, so loading is testable without touching

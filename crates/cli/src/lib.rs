@@ -10,6 +10,7 @@
 //! - [`import`]: CBS's pc6hnr file to the exact-address routing table;
 //! - [`publish`] / [`upload`]: a creditor's upload (CSV or JSON lines), validated and produced;
 //! - [`tasks`]: a municipality reads its outreach queue;
+//! - [`run`]: the service on a broker (`vroegsignaal run`);
 //! - [`golden`]: per-case configuration overrides for the golden tests.
 //!
 //! Errors here are typed (thiserror); only the binary turns them into one line on stderr.
@@ -20,6 +21,7 @@ pub mod generate;
 pub mod golden;
 pub mod import;
 pub mod publish;
+pub mod run;
 pub mod simulate;
 pub mod tasks;
 pub mod upload;

@@ -14,7 +14,7 @@ use vroeg_domain::config_load;
 use vroeg_domain::simulation::Simulator;
 use vroegsignaal::config::{AppConfig, DEFAULT_CONFIG_PATH, Env, KeyPolicy, KeySource, Settings};
 use vroegsignaal::generate::{self, CreditorPool, Geography};
-use vroegsignaal::{demo, import, simulate};
+use vroegsignaal::{demo, import, run, simulate};
 
 mod kafkaio;
 use kafkaio::{PublishArgs, TasksArgs};
@@ -65,11 +65,11 @@ enum Command {
         #[arg(long, value_name = "D", default_value_t = 90)]
         days: u32,
     },
-    /// The whole pipeline on generated creditor data, and a report of what it decided. For now it
-    /// runs offline on the rule engine; the embedded-Kafka edition comes with the engine.
+    /// The whole pipeline on an embedded Kafka-protocol broker (librdkafka's MockCluster), fed by
+    /// generated creditor data, and a report of what it decided.
     Demo {
         /// Number of generated records.
-        #[arg(long, value_name = "N", default_value_t = 50_000)]
+        #[arg(long, value_name = "N", default_value_t = 25_000)]
         events: usize,
         /// Seed of the generated traffic.
         #[arg(long, value_name = "S", default_value_t = 2026)]
@@ -83,6 +83,16 @@ enum Command {
     /// A municipality reads its outreach queue (`vroeg.outreach.<code>`) as a consumer group and
     /// prints each (task_id, version) once; stops when caught up (idle), or runs with --follow.
     Tasks(TasksArgs),
+    /// The service: consumes the creditor, objection and feedback topics, produces tasks,
+    /// creditor status and audit; /metrics, /healthz, /readyz over HTTP. Stops on SIGTERM/SIGINT.
+    Run {
+        /// Brokers, HOST:PORT[,..] (default: VROEGSIGNAAL_BROKERS, then kafka.brokers).
+        #[arg(long, value_name = "HOST:PORT[,..]")]
+        brokers: Option<String>,
+        /// Log format.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
     /// Convert CBS's pc6hnr file (postcode + house number -> buurt, wijk, gemeente) into the
     /// exact-address routing table `postcode,house_number,gemeentecode`.
     #[command(name = "import-pc6hnr")]
@@ -94,6 +104,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         output: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -148,6 +166,10 @@ fn dispatch(cli: Cli) -> Result<()> {
                 ..demo::default_options()
             },
         ),
+        Command::Run {
+            brokers,
+            log_format,
+        } => cmd_run(&config, brokers, log_format),
         Command::ImportPc6hnr { input, output } => cmd_import(&input, &output),
         Command::Publish(args) => kafkaio::cmd_publish(&config, args),
         Command::Tasks(args) => kafkaio::cmd_tasks(&config, args),
@@ -254,25 +276,49 @@ fn cmd_demo(config: &Path, opts: &generate::Options) -> Result<()> {
     let started = Instant::now();
     let cfg = load_config(config, KeyPolicy::DevelopmentFallback)?;
     let geo = load_geography(&cfg.settings)?;
-    let run = demo::run(&cfg, &geo, opts);
+    let run = demo::run(&cfg, &geo, opts)?;
     let elapsed = started.elapsed();
     println!(
-        "vroegsignaal demo: ran OFFLINE on the rule engine (no Kafka yet; the embedded-broker \
-         edition replaces this run with the engine).\n\
-         {} generated creditor records (seed {}, {} + {} days), {} decoded, {} rejected by the \
-         codec; clock advanced to {}; {} household(s) with state.\n",
+        "vroegsignaal demo: the whole pipeline on an embedded Kafka broker (librdkafka MockCluster):\n\
+         {} generated creditor records (seed {}, {} + {} days) produced to the input topics;\n\
+         ingest stage -> {} envelopes to the household stage, {} records to the rejected topic;\n\
+         household stage, clock advanced a week at a time to {}: {} task message(s) on {} \
+         municipal topic(s) ({} distinct task versions), {} creditor-status record(s);\n\
+         {} transaction(s) committed; {} household(s) in state at the end.\n",
         run.records,
         opts.seed,
         opts.start,
         opts.days,
-        run.stats.events,
-        run.stats.invalid_lines,
+        run.envelopes,
+        run.rejected,
         run.until.format("%Y-%m-%d"),
-        run.stats.households,
+        run.outreach_records,
+        run.outreach_topics,
+        run.outreach_distinct,
+        run.creditor_status_records,
+        run.transactions,
+        run.households,
     );
     print!("{}", run.tally.render(&cfg.municipalities));
     println!("\nFinished in {:.1} s.", elapsed.as_secs_f64());
     Ok(())
+}
+
+fn cmd_run(config: &Path, brokers: Option<String>, format: LogFormat) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+    let mut cfg = AppConfig::load(config, &Env::from_process(), KeyPolicy::Required)?;
+    if let Some(b) = brokers {
+        cfg.settings.file.kafka.brokers = b;
+    }
+    run::run(&cfg)
 }
 
 fn cmd_import(input: &Path, output: &Path) -> Result<()> {

@@ -262,7 +262,7 @@ fn import_pc6hnr_sorts_dedups_and_refuses_conflicts() {
 }
 
 #[test]
-fn demo_runs_offline_and_reports() {
+fn demo_runs_on_the_embedded_broker_and_reports() {
     let cfg = config();
     let o = run(&[
         "demo",
@@ -273,7 +273,7 @@ fn demo_runs_offline_and_reports() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout.clone()).unwrap();
-    assert!(out.contains("OFFLINE on the rule engine"), "{out}");
+    assert!(out.contains("embedded Kafka broker"), "{out}");
     for section in [
         "New outreach tasks per municipality",
         "Classifications",
@@ -292,4 +292,20 @@ fn demo_runs_offline_and_reports() {
     );
     assert!(stderr(&o).contains("development key"));
     assert!(!stderr(&o).contains("wakeup(s) dropped"));
+}
+
+#[test]
+fn run_refuses_to_start_without_a_pseudonymisation_key() {
+    let cfg = config();
+    let o = run(&[
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--brokers",
+        "127.0.0.1:1",
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("VROEGSIGNAAL_PSEUDONYM_KEY"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
 }

@@ -1,0 +1,467 @@
+//! The household stage's work on its partitions: envelopes, ticks, outputs, and the commit.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use rdkafka::Offset;
+use rdkafka::TopicPartitionList;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
+use vroeg_domain::decision::{Decision, DecisionKind};
+use vroeg_domain::messages::CreditorStatus;
+use vroeg_domain::pseudonym::HouseholdId;
+use vroeg_domain::rules::{self, HouseholdState, RuleContext};
+
+use super::{Core, Household, PartitionState, STAGE, restore};
+use crate::error::{EngineError, Result};
+use crate::metrics::{DecisionLabels, StageLabels, TaskLabels, TxnLabels};
+use crate::records::{Envelope, HEADER_TASK_ID, HEADER_VERSION, OFFSETS_KEY, StateRecord};
+use crate::txn::Out;
+
+/// What a partition's household step produced: decisions to send.
+type Decisions = Vec<Decision>;
+
+impl Core {
+    /// Restores the newly assigned partitions (keeping any still held) and returns where to
+    /// resume each assigned partition.
+    pub(crate) fn on_assign<C: ConsumerContext>(
+        &mut self,
+        consumer: &BaseConsumer<C>,
+        wanted: &[i32],
+    ) -> Result<Vec<(i32, i64)>> {
+        // An eager rebalance revoked everything before; flush anything left regardless.
+        self.flush(consumer)?;
+        self.partitions.retain(|p, _| wanted.contains(p));
+        let missing: Vec<i32> = wanted
+            .iter()
+            .copied()
+            .filter(|p| !self.partitions.contains_key(p))
+            .collect();
+        let started = Instant::now();
+        let rules = self.rules.clone();
+        let (restored, markers) = restore::restore(
+            &self.cfg,
+            &mut self.producer,
+            &missing,
+            &rules.context(),
+            &self.metrics,
+        )?;
+        let households: usize = restored.values().map(|s| s.households.len()).sum();
+        tracing::info!(
+            stage = STAGE,
+            partitions = ?missing,
+            households,
+            ms = started.elapsed().as_millis() as u64,
+            "restored"
+        );
+        self.partitions.extend(restored);
+        self.marker_tombstones.extend(markers);
+        self.update_household_gauge();
+        Ok(self
+            .partitions
+            .iter()
+            .map(|(p, s)| (*p, s.offsets.next_offset))
+            .collect())
+    }
+
+    /// Commits the open batch and drops every partition's state (eager protocol: all go).
+    pub(crate) fn on_revoke<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>) {
+        if self.failed.is_none()
+            && let Err(e) = self.flush(consumer)
+        {
+            tracing::error!(stage = STAGE, error = %e, "commit on revoke failed");
+            self.producer.abort();
+            self.failed = Some(e);
+        }
+        self.partitions.clear();
+        self.marker_tombstones.clear();
+        self.update_household_gauge();
+    }
+
+    fn update_household_gauge(&self) {
+        let n: usize = self.partitions.values().map(|s| s.households.len()).sum();
+        self.metrics
+            .state_households
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    /// Whether anything waits to be committed without an input record (ticks, markers).
+    pub(crate) fn has_pending_changes(&self) -> bool {
+        self.producer.is_open()
+            || !self.marker_tombstones.is_empty()
+            || self.pending_ticked_until.is_some()
+            || self
+                .partitions
+                .values()
+                .any(|s| s.touched || !s.dirty.is_empty())
+    }
+
+    /// One envelope from the repartition topic.
+    pub(crate) fn on_message(&mut self, m: &BorrowedMessage<'_>) -> Result<()> {
+        let started = Instant::now();
+        let (p, offset) = (m.partition(), m.offset());
+        let topic = m.topic().to_owned();
+        self.metrics.count_in(STAGE, &topic);
+        let Some(part) = self.partitions.get_mut(&p) else {
+            tracing::warn!(
+                stage = STAGE,
+                partition = p,
+                offset,
+                "record of an unassigned partition"
+            );
+            return Ok(());
+        };
+        if offset < part.offsets.next_offset {
+            return Ok(()); // Already contained in the restored state.
+        }
+        part.offsets.next_offset = offset + 1;
+        part.touched = true;
+        self.pending_records += 1;
+        self.batch_started.get_or_insert_with(Instant::now);
+
+        let envelope: Envelope = match serde_json::from_slice(m.payload().unwrap_or_default()) {
+            Ok(e) => e,
+            Err(e) => {
+                // A record the ingest stage did not write; it cannot be applied, and must not
+                // block the partition.
+                tracing::error!(stage = STAGE, %topic, partition = p, offset, error = %e, "unreadable envelope skipped");
+                return Ok(());
+            }
+        };
+        if part.offsets.seen(&envelope.source) {
+            self.metrics.replays_skipped.inc();
+            return Ok(());
+        }
+        part.offsets.mark(&envelope.source);
+        let admitted = match envelope.admitted() {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::error!(stage = STAGE, %topic, partition = p, offset, error = %e, "undecodable envelope skipped");
+                return Ok(());
+            }
+        };
+        let id = admitted.household_id.clone();
+        if part
+            .households
+            .get(&id)
+            .is_some_and(|h| h.applied >= offset)
+        {
+            return Ok(()); // This household's state already contains the envelope.
+        }
+        let rules = self.rules.clone();
+        let ctx = rules.context();
+        let t = admitted.event.occurred_at();
+        let mut out: Decisions = Vec::new();
+        // The household catches up on its own timers due by the event's time first, as the
+        // offline simulator does: the same input gives the same decisions.
+        catch_up(part, &id, t, &ctx, &mut out);
+        let mut state = part.households.remove(&id).map(|h| h.state);
+        out.extend(rules::apply(&mut state, &admitted, t, &ctx));
+        store(part, id, state, offset, &ctx);
+        self.emit(&out)?;
+        self.metrics
+            .processing_seconds
+            .get_or_create(&StageLabels {
+                stage: STAGE.to_owned(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        Ok(())
+    }
+
+    /// Fires every timer due by the clock's time, in `(due, household)` order per partition.
+    pub(crate) fn tick(&mut self) -> Result<()> {
+        let now = self.clock.now();
+        let rules = self.rules.clone();
+        let ctx = rules.context();
+        let mut out: Decisions = Vec::new();
+        for part in self.partitions.values_mut() {
+            while let Some((due, id)) = part.timers.pop_due(now) {
+                fire(part, id, due, &ctx, &mut out);
+            }
+        }
+        if !out.is_empty() {
+            self.batch_started.get_or_insert_with(Instant::now);
+        }
+        self.emit(&out)?;
+        self.pending_ticked_until = Some(now.timestamp_millis());
+        Ok(())
+    }
+
+    fn emit(&mut self, decisions: &[Decision]) -> Result<()> {
+        let t = self.cfg.topics.clone();
+        let audit = t.audit();
+        for d in decisions {
+            self.metrics
+                .decisions
+                .get_or_create(&DecisionLabels {
+                    kind: d.kind.name().to_owned(),
+                    rule: d.rule.clone(),
+                })
+                .inc();
+            let key = d.household_id.as_ref().map(|h| h.as_str().as_bytes());
+            match &d.kind {
+                DecisionKind::Task { task } => {
+                    let topic = t.outreach(task.municipality_code);
+                    self.ensured.ensure(&topic)?;
+                    let value = encode(task.as_ref(), &topic)?;
+                    let version = task.version.to_string();
+                    let headers = OwnedHeaders::new()
+                        .insert(Header {
+                            key: HEADER_TASK_ID,
+                            value: Some(task.task_id.as_bytes()),
+                        })
+                        .insert(Header {
+                            key: HEADER_VERSION,
+                            value: Some(version.as_bytes()),
+                        });
+                    self.send(&topic, key, &value, Some(headers))?;
+                    self.metrics
+                        .tasks
+                        .get_or_create(&TaskLabels {
+                            municipality: task.municipality_code.to_string(),
+                            status: crate::label(&task.status),
+                        })
+                        .inc();
+                }
+                DecisionKind::CreditorStatus {
+                    creditor_id,
+                    customer_ref,
+                    signal_id,
+                    status,
+                } => {
+                    let topic = t.creditor_status(creditor_id);
+                    self.ensured.ensure(&topic)?;
+                    let msg = CreditorStatus {
+                        creditor_id: creditor_id.clone(),
+                        customer_ref: customer_ref.clone(),
+                        signal_id: signal_id.clone(),
+                        status: *status,
+                        at: d.at,
+                    };
+                    let value = encode(&msg, &topic)?;
+                    self.send(&topic, Some(customer_ref.as_bytes()), &value, None)?;
+                }
+                _ => {}
+            }
+            let value = encode(&d.pseudonymous(), &audit)?;
+            self.send(&audit, key, &value, None)?;
+        }
+        Ok(())
+    }
+
+    fn send(
+        &mut self,
+        topic: &str,
+        key: Option<&[u8]>,
+        value: &[u8],
+        headers: Option<OwnedHeaders>,
+    ) -> Result<()> {
+        self.producer.send(Out {
+            topic,
+            partition: None,
+            key,
+            payload: Some(value),
+            headers,
+        })?;
+        self.metrics.count_out(STAGE, topic);
+        Ok(())
+    }
+
+    /// Commits the batch: outputs are delivered first, then every dirty household's state, the
+    /// partitions' positions and the consumed offsets go in, and the transaction commits.
+    pub(crate) fn flush<C: ConsumerContext>(&mut self, consumer: &BaseConsumer<C>) -> Result<()> {
+        if !self.has_pending_changes() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let result = self.write_state_and_commit(consumer);
+        let outcome = if result.is_ok() { "commit" } else { "abort" };
+        self.metrics
+            .transactions
+            .get_or_create(&TxnLabels {
+                stage: STAGE.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        if let Err(e) = result {
+            self.producer.abort();
+            return Err(e);
+        }
+        self.metrics.add_households_committed(self.pending_records);
+        if let Some(ms) = self.pending_ticked_until.take() {
+            self.metrics.set_ticked_until_ms(ms);
+        }
+        tracing::debug!(
+            stage = STAGE,
+            records = self.pending_records,
+            ms = started.elapsed().as_millis() as u64,
+            "batch committed"
+        );
+        self.pending_records = 0;
+        self.batch_started = None;
+        self.update_household_gauge();
+        Ok(())
+    }
+
+    fn write_state_and_commit<C: ConsumerContext>(
+        &mut self,
+        consumer: &BaseConsumer<C>,
+    ) -> Result<()> {
+        // Outputs reach the broker before the state that acknowledges them (this matters on
+        // brokers without atomic transactions: a crash then repeats outputs, never loses them).
+        if self.producer.is_open() {
+            self.producer.flush()?;
+        }
+        let state_topic = self.cfg.topics.state();
+        let households_topic = self.cfg.topics.households();
+        let mut writes: Vec<(i32, String, Option<Vec<u8>>)> = Vec::new();
+        let mut positions: BTreeMap<i32, i64> = BTreeMap::new();
+        for (&p, part) in &mut self.partitions {
+            for id in std::mem::take(&mut part.dirty) {
+                let value = match part.households.get(&id) {
+                    Some(h) => Some(state_value(&h.state, h.applied, &state_topic)?),
+                    None => None,
+                };
+                writes.push((p, id.as_str().to_owned(), value));
+            }
+            if part.touched {
+                let value = serde_json::to_vec(&StateRecord::Offsets(part.offsets.clone()))
+                    .map_err(|e| encode_error(&state_topic, &e))?;
+                writes.push((p, OFFSETS_KEY.to_owned(), Some(value)));
+                positions.insert(p, part.offsets.next_offset);
+                part.touched = false;
+            }
+        }
+        for (p, key) in std::mem::take(&mut self.marker_tombstones) {
+            writes.push((p, key, None));
+        }
+        for (p, key, value) in &writes {
+            self.producer.send(Out {
+                topic: &state_topic,
+                partition: Some(*p),
+                key: Some(key.as_bytes()),
+                payload: value.as_deref(),
+                headers: None,
+            })?;
+            self.metrics.count_out(STAGE, &state_topic);
+        }
+        let mut tpl = TopicPartitionList::new();
+        for (p, next) in &positions {
+            tpl.add_partition_offset(&households_topic, *p, Offset::Offset(*next))
+                .map_err(|e| EngineError::kafka(STAGE, format!("{households_topic}[{p}]"), e))?;
+        }
+        let group = consumer.group_metadata();
+        let res = self.producer.commit(&tpl, group.as_ref());
+        drop(tpl);
+        res
+    }
+}
+
+fn encode_error(topic: &str, e: &dyn std::fmt::Display) -> EngineError {
+    EngineError::Encode {
+        stage: STAGE,
+        topic: topic.to_owned(),
+        problem: e.to_string(),
+    }
+}
+
+fn encode<M: vroeg_codec::Message>(msg: &M, topic: &str) -> Result<Vec<u8>> {
+    let mut v = Vec::with_capacity(1024);
+    vroeg_codec::encode_json(msg, &mut v).map_err(|e| encode_error(topic, &e))?;
+    Ok(v)
+}
+
+fn state_value(state: &HouseholdState, applied: i64, topic: &str) -> Result<Vec<u8>> {
+    // Serialising borrowed state: the record type owns a Box, so build the JSON by hand here.
+    #[derive(serde::Serialize)]
+    struct Borrowed<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        applied: i64,
+        state: &'a HouseholdState,
+    }
+    serde_json::to_vec(&Borrowed {
+        kind: "household",
+        applied,
+        state,
+    })
+    .map_err(|e| encode_error(topic, &e))
+}
+
+/// Fires `id`'s timers due at or before `t` (each at its own due time).
+fn catch_up(
+    part: &mut PartitionState,
+    id: &HouseholdId,
+    t: DateTime<Utc>,
+    ctx: &RuleContext<'_>,
+    out: &mut Decisions,
+) {
+    while let Some(due) = part.timers.get(id).filter(|due| *due <= t) {
+        part.timers.remove(id);
+        fire(part, id.clone(), due, ctx, out);
+    }
+}
+
+/// One timer firing: `rules::tick` at its due time, then reschedule (or forget if purged).
+fn fire(
+    part: &mut PartitionState,
+    id: HouseholdId,
+    due: DateTime<Utc>,
+    ctx: &RuleContext<'_>,
+    out: &mut Decisions,
+) {
+    let previous = part.households.remove(&id);
+    let applied = previous.as_ref().map_or(-1, |h| h.applied);
+    let mut state = previous.map(|h| h.state);
+    out.extend(rules::tick(&mut state, due, ctx));
+    let next = state.as_ref().and_then(|s| rules::next_wakeup(s, ctx));
+    part.dirty.insert(id.clone());
+    part.touched = true;
+    match state {
+        Some(s) => {
+            match next {
+                // A tick asking to be woken at or before itself would loop: a rule bug, dropped
+                // as the simulator does.
+                Some(n) if n <= due => {
+                    tracing::warn!(
+                        stage = STAGE,
+                        household = id.as_str(),
+                        "wakeup not after its tick dropped"
+                    );
+                }
+                other => part.timers.set(id.clone(), other),
+            }
+            part.households.insert(id, Household { state: s, applied });
+        }
+        None => {
+            part.timers.remove(&id);
+        }
+    }
+}
+
+/// Puts a household back after an event at repartition `offset`.
+fn store(
+    part: &mut PartitionState,
+    id: HouseholdId,
+    state: Option<HouseholdState>,
+    offset: i64,
+    ctx: &RuleContext<'_>,
+) {
+    part.dirty.insert(id.clone());
+    match state {
+        Some(s) => {
+            part.timers.set(id.clone(), rules::next_wakeup(&s, ctx));
+            part.households.insert(
+                id,
+                Household {
+                    state: s,
+                    applied: offset,
+                },
+            );
+        }
+        None => {
+            part.timers.remove(&id);
+        }
+    }
+}

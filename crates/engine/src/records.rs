@@ -1,0 +1,173 @@
+//! The engine's own records: the repartition topic's [`Envelope`] and the state changelog's
+//! [`StateRecord`] (both JSON), and the header names of the output topics.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use vroeg_domain::messages::InputEvent;
+use vroeg_domain::municipality::Gemeentecode;
+use vroeg_domain::pseudonym::HouseholdId;
+use vroeg_domain::rules::{Admitted, HouseholdState};
+
+/// Header on outreach tasks: the task id.
+pub const HEADER_TASK_ID: &str = "task_id";
+/// Header on outreach tasks: the task version.
+pub const HEADER_VERSION: &str = "version";
+/// Header on rejected records: why.
+pub const HEADER_REASON: &str = "reason";
+/// Header on rejected records: where the input came from.
+pub const HEADER_SOURCE_TOPIC: &str = "source_topic";
+/// Header on rejected records: its partition.
+pub const HEADER_SOURCE_PARTITION: &str = "source_partition";
+/// Header on rejected records: its offset.
+pub const HEADER_SOURCE_OFFSET: &str = "source_offset";
+
+/// Changelog key of a partition's position record.
+pub const OFFSETS_KEY: &str = "__offsets__";
+/// Changelog key prefix of restore markers.
+pub const MARKER_PREFIX: &str = "__restore__/";
+
+/// Where an input record was read: the ingest stage's source position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcePos {
+    /// Input topic.
+    pub topic: String,
+    /// Its partition.
+    pub partition: i32,
+    /// The record's offset.
+    pub offset: i64,
+}
+
+impl SourcePos {
+    /// `topic/partition`, the key of the per-source-partition high marks.
+    pub fn partition_key(&self) -> String {
+        format!("{}/{}", self.topic, self.partition)
+    }
+}
+
+/// An admitted event on its way to its household (the repartition topic's value).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The household (also the record key).
+    pub household_id: HouseholdId,
+    /// The municipality the ingest stage routed it to.
+    pub municipality: Gemeentecode,
+    /// The event in its normalised contract JSON form.
+    pub event: serde_json::Value,
+    /// Where the ingest stage read it.
+    pub source: SourcePos,
+}
+
+/// Why an envelope could not be turned back into an admitted event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EnvelopeError(pub String);
+
+impl Envelope {
+    /// The envelope of an admitted event read at `source`.
+    pub fn new(admitted: &Admitted, source: SourcePos) -> Result<Envelope, EnvelopeError> {
+        let mut buf = Vec::with_capacity(1024);
+        let res = match &admitted.event {
+            InputEvent::Arrears(e) => vroeg_codec::encode_json(e, &mut buf),
+            InputEvent::Objection(e) => vroeg_codec::encode_json(e, &mut buf),
+            InputEvent::Feedback(e) => vroeg_codec::encode_json(e, &mut buf),
+        };
+        res.map_err(|e| EnvelopeError(e.to_string()))?;
+        let event = serde_json::from_slice(&buf).map_err(|e| EnvelopeError(e.to_string()))?;
+        Ok(Envelope {
+            household_id: admitted.household_id.clone(),
+            municipality: admitted.municipality,
+            event,
+            source,
+        })
+    }
+
+    /// The admitted event again (decoded with the contract codec).
+    pub fn admitted(&self) -> Result<Admitted, EnvelopeError> {
+        let bytes = serde_json::to_vec(&self.event).map_err(|e| EnvelopeError(e.to_string()))?;
+        let event = vroeg_codec::decode_input(&bytes).map_err(|e| EnvelopeError(e.to_string()))?;
+        Ok(Admitted {
+            household_id: self.household_id.clone(),
+            municipality: self.municipality,
+            event,
+        })
+    }
+}
+
+/// A partition's position: where to resume the repartition topic and the highest source offset
+/// applied per input partition (the ingest-replay dedupe).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOffsets {
+    /// The next repartition-topic offset to read.
+    pub next_offset: i64,
+    /// `topic/partition` of an input partition -> highest offset applied.
+    pub sources: BTreeMap<String, i64>,
+}
+
+impl PartitionOffsets {
+    /// Whether an envelope from `source` was already applied (at or below the high mark).
+    pub fn seen(&self, source: &SourcePos) -> bool {
+        self.sources
+            .get(&source.partition_key())
+            .is_some_and(|&high| source.offset <= high)
+    }
+
+    /// Records `source` as applied.
+    pub fn mark(&mut self, source: &SourcePos) {
+        let e = self.sources.entry(source.partition_key()).or_insert(-1);
+        if source.offset > *e {
+            *e = source.offset;
+        }
+    }
+}
+
+/// A value on the state changelog. A household's tombstone (purged) is a record without value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StateRecord {
+    /// One household's state, with the repartition offset of the last envelope applied to it (so
+    /// a replay after a partial write skips what this state already contains).
+    Household {
+        /// Repartition offset of the last envelope applied (-1: none, ticks only).
+        applied: i64,
+        /// The state.
+        state: Box<HouseholdState>,
+    },
+    /// The partition's position (key [`OFFSETS_KEY`]).
+    Offsets(PartitionOffsets),
+    /// A restore marker (key `__restore__/<uuid>`): the restoring instance reads up to it.
+    Marker {
+        /// The instance that wrote it.
+        instance: String,
+    },
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_dedupe_by_source_partition() {
+        let mut o = PartitionOffsets::default();
+        let at = |p, offset| SourcePos {
+            topic: "vroeg.arrears.v1".into(),
+            partition: p,
+            offset,
+        };
+        assert!(!o.seen(&at(0, 0)));
+        o.mark(&at(0, 5));
+        assert!(o.seen(&at(0, 5)));
+        assert!(o.seen(&at(0, 3)));
+        assert!(!o.seen(&at(0, 6)));
+        assert!(!o.seen(&at(1, 0)));
+        o.mark(&at(0, 2));
+        assert_eq!(o.sources["vroeg.arrears.v1/0"], 5);
+        let json = serde_json::to_string(&StateRecord::Offsets(o.clone())).unwrap();
+        assert!(json.starts_with(r#"{"type":"offsets""#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<StateRecord>(&json).unwrap(),
+            StateRecord::Offsets(o)
+        );
+    }
+}
