@@ -11,6 +11,10 @@
 //!    file order and a rejection stays right after the valid line before it;
 //! 4. the [`Simulator`] processes them in that order, firing wakeups on the way, and finally
 //!    advances the clock to `--now` (default: the last event's `occurred_at`).
+//!
+//! A file already in `occurred_at` order (checked on the raw text first) skips the sort: lines are
+//! decoded chunk by chunk on a second thread while the rules run, with the same result byte for
+//! byte and without holding the decoded file in memory.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -83,12 +87,11 @@ pub fn decode_line(line_no: usize, bytes: &[u8]) -> Line {
 /// Splits `input` into non-blank lines (with 1-based numbers) and decodes them, using every core
 /// but keeping file order.
 pub fn decode_all(input: &[u8]) -> Vec<Line> {
-    let lines: Vec<(usize, &[u8])> = input
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.strip_suffix(b"\r").unwrap_or(l)))
-        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
-        .collect();
+    decode_lines(&split_lines(input))
+}
+
+/// Decodes numbered lines on every core, keeping their order.
+fn decode_lines(lines: &[(usize, &[u8])]) -> Vec<Line> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if threads < 2 || lines.len() < 4096 {
         return lines.iter().map(|&(n, l)| decode_line(n, l)).collect();
@@ -171,7 +174,7 @@ pub fn run(
 /// [`run`] on a caller-owned simulator.
 pub fn run_with(
     sim: &mut Simulator,
-    entries: Vec<Entry>,
+    entries: impl IntoIterator<Item = Entry>,
     now: Option<DateTime<Utc>>,
     ctx: &RuleContext<'_>,
     sink: &mut impl FnMut(Decision),
@@ -217,11 +220,152 @@ pub fn simulate(
     out: impl Write,
     format: Format,
 ) -> io::Result<(RunStats, BTreeMap<&'static str, u64>)> {
-    let entries = order(decode_all(input), now.unwrap_or(DateTime::UNIX_EPOCH));
+    let lines = split_lines(input);
     let mut writer = DecisionWriter::new(out, format);
-    let stats = run_with(sim, entries, now, ctx, &mut |d| writer.write(&d));
+    let stats = if in_time_order(&lines) {
+        // The common case (`generate` writes sorted files, and creditor exports are sorted):
+        // decode on a second thread, chunk by chunk, while this one runs the rules, so the
+        // decoded file never sits in memory whole.
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Line>>(4);
+            let lines = &lines;
+            s.spawn(move || {
+                for chunk in lines.chunks(STREAM_CHUNK) {
+                    let decoded = chunk.iter().map(|&(n, l)| decode_line(n, l)).collect();
+                    if tx.send(decoded).is_err() {
+                        break;
+                    }
+                }
+            });
+            let entries = InOrder::new(rx.into_iter().flatten(), now);
+            run_with(sim, entries, now, ctx, &mut |d| writer.write(&d))
+        })
+    } else {
+        let entries = order(decode_lines(&lines), now.unwrap_or(DateTime::UNIX_EPOCH));
+        run_with(sim, entries, now, ctx, &mut |d| writer.write(&d))
+    };
     let counts = writer.finish()?;
     Ok((stats, counts))
+}
+
+/// Lines per chunk handed from the decoding thread to the rules.
+const STREAM_CHUNK: usize = 8192;
+
+/// Non-blank lines with their 1-based numbers.
+fn split_lines(input: &[u8]) -> Vec<(usize, &[u8])> {
+    input
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix(b"\r").unwrap_or(l)))
+        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
+        .collect()
+}
+
+/// Whether the lines' `occurred_at` values, read from the raw text without decoding, never go
+/// back. Conservative: a line whose key appears more than once makes the answer "no" (the
+/// sorting path then runs), and lines without a readable time are skipped — they are invalid or
+/// take the clock of the line before them anyway. Reading more times than the decoder will can
+/// only turn a "yes" into a "no", never the other way round.
+fn in_time_order(lines: &[(usize, &[u8])]) -> bool {
+    const KEY: &[u8] = b"\"occurred_at\"";
+    let mut last: Option<DateTime<Utc>> = None;
+    for (_, line) in lines {
+        let mut hits = line
+            .windows(KEY.len())
+            .enumerate()
+            .filter(|(_, w)| *w == KEY);
+        let Some((at, _)) = hits.next() else { continue };
+        if hits.next().is_some() {
+            return false;
+        }
+        let rest = line[at + KEY.len()..].trim_ascii_start();
+        let Some(rest) = rest.strip_prefix(b":").map(<[u8]>::trim_ascii_start) else {
+            continue;
+        };
+        let Some(rest) = rest.strip_prefix(b"\"") else {
+            continue;
+        };
+        let Some(end) = rest.iter().position(|b| *b == b'"') else {
+            continue;
+        };
+        let Some(t) = std::str::from_utf8(&rest[..end])
+            .ok()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+        else {
+            continue;
+        };
+        if last.is_some_and(|l| t < l) {
+            return false;
+        }
+        last = Some(t);
+    }
+    true
+}
+
+/// Gives lines that are already in time order their [`Entry`] times as [`order`] would, without
+/// collecting them: invalid lines before the first valid one wait for its time (or `--now`).
+struct InOrder<I: Iterator<Item = Line>> {
+    lines: I,
+    clock: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    pending: std::collections::VecDeque<Entry>,
+}
+
+impl<I: Iterator<Item = Line>> InOrder<I> {
+    fn new(lines: I, end: Option<DateTime<Utc>>) -> Self {
+        InOrder {
+            lines,
+            clock: None,
+            end,
+            pending: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+impl<I: Iterator<Item = Line>> Iterator for InOrder<I> {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        if let Some(e) = self.pending.pop_front() {
+            return Some(e);
+        }
+        match self.clock {
+            Some(clock) => self.lines.next().map(|line| {
+                if let Line::Event(e) = &line {
+                    self.clock = Some(e.occurred_at());
+                }
+                Entry {
+                    at: self.clock.unwrap_or(clock),
+                    line,
+                }
+            }),
+            None => {
+                // Before the first valid line: hold invalid lines until a time is known.
+                let mut held = Vec::new();
+                for line in self.lines.by_ref() {
+                    match line {
+                        Line::Event(e) => {
+                            let t = e.occurred_at();
+                            self.clock = Some(t);
+                            self.pending
+                                .extend(held.into_iter().map(|line| Entry { at: t, line }));
+                            self.pending.push_back(Entry {
+                                at: t,
+                                line: Line::Event(e),
+                            });
+                            return self.pending.pop_front();
+                        }
+                        invalid => held.push(invalid),
+                    }
+                }
+                let at = self.end.unwrap_or(DateTime::UNIX_EPOCH);
+                self.pending
+                    .extend(held.into_iter().map(|line| Entry { at, line }));
+                self.pending.pop_front()
+            }
+        }
+    }
 }
 
 /// How decisions are printed.
@@ -465,5 +609,49 @@ mod tests {
                 Line::Invalid { line_no, .. } => assert_eq!(*line_no, i + 1),
             }
         }
+    }
+
+    /// The streaming path (sorted files) and the sorting path give the same entries, including
+    /// invalid lines before the first valid one and a file with no valid line at all.
+    #[test]
+    fn streaming_order_equals_sorting_order() {
+        let cases = [
+            format!(
+                "not json\n{}\n{{\"event_type\":\"ARREARS\"}}\n{}\n",
+                good("a", "2026-10-03T00:00:00Z"),
+                good("b", "2026-10-05T00:00:00Z"),
+            ),
+            "x\ny\n".to_owned(),
+            format!("{}\nz\n", good("a", "2026-10-03T00:00:00Z")),
+        ];
+        let end = parse_time("2026-12-01").ok();
+        for input in cases {
+            let lines = split_lines(input.as_bytes());
+            assert!(in_time_order(&lines), "{input}");
+            let show = |e: &Entry| match &e.line {
+                Line::Event(ev) => (e.at, ev.event_id().to_owned()),
+                Line::Invalid { line_no, .. } => (e.at, format!("line {line_no}")),
+            };
+            let sorted: Vec<_> = order(decode_all(input.as_bytes()), end.unwrap_or_default())
+                .iter()
+                .map(show)
+                .collect();
+            let streamed: Vec<_> = InOrder::new(decode_all(input.as_bytes()).into_iter(), end)
+                .map(|e| show(&e))
+                .collect();
+            assert_eq!(streamed, sorted, "{input}");
+        }
+        let unsorted = format!(
+            "{}\n{}\n",
+            good("a", "2026-10-05T00:00:00Z"),
+            good("b", "2026-10-03T00:00:00Z")
+        );
+        assert!(!in_time_order(&split_lines(unsorted.as_bytes())));
+        let twice =
+            r#"{"occurred_at":"2026-10-05T00:00:00Z","x":{"occurred_at":"2026-10-01T00:00:00Z"}}"#;
+        assert!(
+            !in_time_order(&split_lines(twice.as_bytes())),
+            "a repeated key is not trusted"
+        );
     }
 }
