@@ -341,6 +341,18 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
         amount: rec.amount,
         updated_signal_sent: updated_signal,
     };
+    send_signal(state, step, &rec, signal_id, updated_signal);
+}
+
+/// Turns arrears into a signal of the household's case (new, bundled, or an update) and
+/// remembers it for the look-back under the case it joined.
+pub(super) fn send_signal(
+    state: &mut HouseholdState,
+    step: &mut Step<'_, '_>,
+    rec: &ArrearsRecord,
+    signal_id: String,
+    updated_signal: bool,
+) {
     let case_id_hint = state.case.as_ref().map(|c| c.case_id.clone());
     let signal = CaseSignal {
         signal_id,
@@ -358,7 +370,6 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
         resolved: false,
     };
     case::add_signal(state, step, signal);
-    // Remember the signal for OPEENVOLGEND under the case it joined.
     let case_id = state
         .case
         .as_ref()
@@ -368,7 +379,7 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
         .unwrap_or_default();
     state.history.push(PastSignal {
         on: step.today,
-        creditor_id: rec.creditor_id,
+        creditor_id: rec.creditor_id.clone(),
         case_id,
     });
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::state::{ArrearsStage, CaseSignal, HouseholdState, PastSignal};
+use super::state::{ArrearsStage, HouseholdState};
 use super::step::{
     Step, day_start, days_between, derived_id, event_hash, minus_months, plus_days, plus_months,
 };
@@ -193,34 +193,7 @@ fn energy_updates(household: &mut HouseholdState, step: &mut Step<'_, '_>) {
                     amount,
                     updated_signal_sent: true,
                 };
-                let signal = CaseSignal {
-                    signal_id: new_id,
-                    creditor_id: rec.creditor_id.clone(),
-                    customer_ref: rec.customer_ref.clone(),
-                    sector: rec.sector,
-                    amount: rec.amount,
-                    since: rec.since,
-                    signalled_on: step.today,
-                    reminders_sent: rec.reminders_sent,
-                    crisis: rec.crisis,
-                    warm_handover: rec.warm_handover,
-                    end_of_supply_date: rec.end_of_supply_date,
-                    updated_signal: true,
-                    resolved: false,
-                };
-                case::add_signal(household, step, signal);
-                let case_id = household
-                    .case
-                    .as_ref()
-                    .or(None)
-                    .map(|c| c.case_id.clone())
-                    .or_else(|| household.last_closed.as_ref().map(|c| c.case_id.clone()))
-                    .unwrap_or_default();
-                household.history.push(PastSignal {
-                    on: step.today,
-                    creditor_id: rec.creditor_id,
-                    case_id,
-                });
+                arrears::send_signal(household, step, &rec, new_id, true);
             }
         }
     }
