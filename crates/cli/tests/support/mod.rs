@@ -388,7 +388,7 @@ pub fn read_outreach(
                 m.headers()
                     .and_then(|h| h.iter().find(|x| x.key == name))
                     .and_then(|x| x.value)
-                    .map(|v| text(v))
+                    .map(text)
             };
             let payload = m.payload().unwrap_or_default().to_vec();
             let task = vroeg_codec::decode_outreach_task(&payload).unwrap();
