@@ -104,6 +104,9 @@ pub struct Metrics {
     pub consumer_lag: Family<LagLabels, Gauge>,
     /// Envelopes skipped as ingest replays (source offset at or below the high mark).
     pub replays_skipped: Counter,
+    /// Input records whose outputs (and, for the household stage, state) a stage has committed:
+    /// what a benchmark or an operator waits on to know the input has been processed.
+    pub committed_records: Family<StageLabels, Counter>,
     ready: AtomicBool,
     ingest_committed: AtomicU64,
     households_committed: AtomicU64,
@@ -139,6 +142,7 @@ impl Metrics {
             processing_seconds: Family::new_with_constructor(histogram),
             consumer_lag: Family::default(),
             replays_skipped: Counter::default(),
+            committed_records: Family::default(),
             ready: AtomicBool::new(false),
             ingest_committed: AtomicU64::new(0),
             households_committed: AtomicU64::new(0),
@@ -201,6 +205,11 @@ impl Metrics {
             "Envelopes skipped as ingest replays",
             m.replays_skipped.clone(),
         );
+        registry.register(
+            "committed_records",
+            "Input records whose outputs a stage has committed",
+            m.committed_records.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -228,6 +237,7 @@ impl Metrics {
 
     pub(crate) fn add_ingest_committed(&self, n: u64) {
         self.ingest_committed.fetch_add(n, Ordering::AcqRel);
+        self.count_committed("ingest", n);
     }
 
     /// Envelopes whose outputs and state the household stage has committed.
@@ -237,6 +247,7 @@ impl Metrics {
 
     pub(crate) fn add_households_committed(&self, n: u64) {
         self.households_committed.fetch_add(n, Ordering::AcqRel);
+        self.count_committed("households", n);
     }
 
     /// The clock time (ms since the epoch) up to which every due timer has fired and been
@@ -247,6 +258,14 @@ impl Metrics {
 
     pub(crate) fn set_ticked_until_ms(&self, ms: i64) {
         self.ticked_until_ms.fetch_max(ms, Ordering::AcqRel);
+    }
+
+    fn count_committed(&self, stage: &str, n: u64) {
+        self.committed_records
+            .get_or_create(&StageLabels {
+                stage: stage.to_owned(),
+            })
+            .inc_by(n);
     }
 
     /// A counter's value (tests, the demo).
