@@ -222,3 +222,253 @@ fn stop_on_signal(stop: Arc<AtomicBool>) -> Result<()> {
         .context("signal thread")?;
     Ok(())
 }
+
+/// `vroegsignaal feedback`.
+#[derive(Debug, Args)]
+pub(crate) struct FeedbackArgs {
+    /// The municipality giving the feedback (CBS code, `0518` or `GM0518`); with contact/result.
+    #[arg(long, value_name = "CODE", conflicts_with = "file")]
+    municipality: Option<String>,
+    /// The case id from the task (`cs_...`); with contact/result.
+    #[arg(long, value_name = "CASE", conflicts_with = "file")]
+    case_id: Option<String>,
+    /// When it happened (RFC 3339); default: now.
+    #[arg(long, value_name = "TIME", conflicts_with = "file")]
+    occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Many events from a file: CSV (header in docs/UPLOADS.md) or JSON lines (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// File format; default: from the extension (`.csv` → csv, otherwise jsonl).
+    #[arg(long, value_enum, requires = "file")]
+    format: Option<FormatArg>,
+    /// Brokers `HOST:PORT[,..]`; default: VROEGSIGNAAL_BROKERS, else the config's kafka.brokers.
+    #[arg(long, value_name = "HOST:PORT[,..]")]
+    brokers: Option<String>,
+    /// Validate only; no broker needed.
+    #[arg(long)]
+    dry_run: bool,
+    /// How long a record may wait for its delivery report before the run fails.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    delivery_timeout_ms: u64,
+    #[command(subcommand)]
+    what: Option<FeedbackWhat>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum FeedbackWhat {
+    /// A contact attempt (CONTACT_ATTEMPT).
+    Contact {
+        /// How (DDAS EnumContactsoort).
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+            vroeg_domain::ddas::Contactsoort::ALL.map(vroeg_domain::ddas::Contactsoort::as_str)))]
+        soort: String,
+        /// Whether the person was reached.
+        #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
+        bereikt: bool,
+        /// The date of the attempt.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        datum: chrono::NaiveDate,
+        /// Part of the day (DDAS EnumDagdeel).
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+            vroeg_domain::ddas::Dagdeel::ALL.map(vroeg_domain::ddas::Dagdeel::as_str)))]
+        dagdeel: Option<String>,
+    },
+    /// The case result (CASE_RESULT).
+    Result {
+        /// The result (DDAS EnumEindresultaat).
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+            vroeg_domain::ddas::Eindresultaat::ALL.map(vroeg_domain::ddas::Eindresultaat::as_str)))]
+        resultaat: String,
+    },
+}
+
+/// `vroegsignaal status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The creditor id (the topic is `<prefix>creditor-status.<creditor>`).
+    #[arg(long, value_name = "CREDITOR")]
+    creditor: String,
+    /// Output: the contract's CreditorStatus JSON per line, or CSV
+    /// (`customer_ref,signal_id,status,at`).
+    #[arg(long, value_enum, default_value_t = StatusFormatArg::Json)]
+    format: StatusFormatArg,
+    /// Keep reading until SIGINT/SIGTERM instead of stopping when caught up.
+    #[arg(long)]
+    follow: bool,
+    /// Consumer group; default `vroegsignaal-status-<creditor>`.
+    #[arg(long, value_name = "G")]
+    group: Option<String>,
+    /// Brokers `HOST:PORT[,..]`; default: VROEGSIGNAAL_BROKERS, else the config's kafka.brokers.
+    #[arg(long, value_name = "HOST:PORT[,..]")]
+    brokers: Option<String>,
+    /// Without --follow: caught up after this long without a new record.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    idle_ms: u64,
+    /// How long joining the consumer group may take.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    join_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StatusFormatArg {
+    /// The contract's CreditorStatus JSON, one per line.
+    Json,
+    /// CSV with the header `customer_ref,signal_id,status,at`.
+    Csv,
+}
+
+pub(crate) fn cmd_feedback(config: &Path, args: FeedbackArgs) -> Result<()> {
+    use vroeg_domain::ddas::{Contactsoort, Dagdeel, Eindresultaat};
+    use vroeg_domain::messages::{ContactAttempt, FeedbackEvent, FeedbackEventType};
+    use vroegsignaal::feedback;
+
+    let target_for = |brokers: Option<String>| -> Result<Option<Target>> {
+        if args.dry_run {
+            return Ok(None);
+        }
+        let (settings, topics) = kafka(config, brokers)?;
+        Ok(Some(Target {
+            settings,
+            topic: topics.feedback(),
+            delivery_timeout: Duration::from_millis(args.delivery_timeout_ms.max(1)),
+        }))
+    };
+    let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    if let Some(file) = &args.file {
+        if args.what.is_some() {
+            bail!("--file and contact/result exclude each other");
+        }
+        let format = match args.format {
+            Some(FormatArg::Csv) => UploadFormat::Csv,
+            Some(FormatArg::Jsonl) => UploadFormat::Jsonl,
+            None if file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv")) =>
+            {
+                UploadFormat::Csv
+            }
+            None => UploadFormat::Jsonl,
+        };
+        let target = target_for(args.brokers.clone())?;
+        let mut report = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        let stats = if file == Path::new("-") {
+            feedback::upload(
+                io::stdin().lock(),
+                format,
+                target.as_ref(),
+                now,
+                &mut report,
+            )
+        } else {
+            let f = File::open(file).with_context(|| format!("{}", file.display()))?;
+            feedback::upload(
+                BufReader::with_capacity(1 << 16, f),
+                format,
+                target.as_ref(),
+                now,
+                &mut report,
+            )
+        }
+        .with_context(|| format!("{}", file.display()))?;
+        eprintln!(
+            "{}",
+            stats.summary(target.as_ref().map(|t| t.topic.as_str()))
+        );
+        return Ok(());
+    }
+    let Some(what) = &args.what else {
+        bail!("give --file F, or --municipality, --case-id and `contact` or `result`");
+    };
+    let (Some(municipality), Some(case_id)) = (&args.municipality, &args.case_id) else {
+        bail!("contact/result need --municipality and --case-id");
+    };
+    let municipality_code: Gemeentecode = municipality
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--municipality: {e}"))?;
+    let (event_type, contact_attempt, resultaat) = match what {
+        FeedbackWhat::Contact {
+            soort,
+            bereikt,
+            datum,
+            dagdeel,
+        } => (
+            FeedbackEventType::ContactAttempt,
+            Some(ContactAttempt {
+                soort: Contactsoort::parse(soort)
+                    .ok_or_else(|| anyhow::anyhow!("--soort: unknown {soort:?}"))?,
+                bereikt: *bereikt,
+                datum: *datum,
+                dagdeel: dagdeel
+                    .as_deref()
+                    .map(|d| Dagdeel::parse(d).ok_or_else(|| anyhow::anyhow!("--dagdeel: {d:?}")))
+                    .transpose()?,
+            }),
+            None,
+        ),
+        FeedbackWhat::Result { resultaat } => (
+            FeedbackEventType::CaseResult,
+            None,
+            Some(
+                Eindresultaat::parse(resultaat)
+                    .ok_or_else(|| anyhow::anyhow!("--resultaat: unknown {resultaat:?}"))?,
+            ),
+        ),
+    };
+    let event = FeedbackEvent {
+        event_id: feedback::fresh_event_id(case_id),
+        case_id: case_id.clone(),
+        municipality_code,
+        occurred_at: args.occurred_at.unwrap_or(now),
+        event_type,
+        contact_attempt,
+        resultaat,
+    };
+    let target = target_for(args.brokers.clone())?;
+    let delivered = feedback::record(&event, target.as_ref())?;
+    match &target {
+        Some(t) => eprintln!(
+            "feedback: event {} for {} delivered to {} ({delivered})",
+            event.event_id, event.case_id, t.topic
+        ),
+        None => eprintln!(
+            "feedback: event {} for {} valid; dry run, nothing produced",
+            event.event_id, event.case_id
+        ),
+    }
+    Ok(())
+}
+
+pub(crate) fn cmd_status(config: &Path, args: StatusArgs) -> Result<()> {
+    use vroegsignaal::status::{self, StatusFormat, StatusOptions};
+    let creditor = args.creditor.trim();
+    if creditor.is_empty()
+        || !creditor
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        bail!("--creditor: letters, digits, '-', '_' or '.' only, got {creditor:?}");
+    }
+    let (settings, topics) = kafka(config, args.brokers)?;
+    let opts = StatusOptions {
+        settings,
+        topic: topics.creditor_status(creditor),
+        group: args
+            .group
+            .unwrap_or_else(|| format!("vroegsignaal-status-{creditor}")),
+        format: match args.format {
+            StatusFormatArg::Json => StatusFormat::Json,
+            StatusFormatArg::Csv => StatusFormat::Csv,
+        },
+        follow: args.follow,
+        idle: Duration::from_millis(args.idle_ms),
+        join_timeout: Duration::from_millis(args.join_timeout_ms),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    if opts.follow {
+        stop_on_signal(Arc::clone(&stop))?;
+    }
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let stats = status::read_status(&opts, &stop, &mut out, &mut io::stderr().lock())?;
+    eprintln!("{}", stats.summary(&opts.topic));
+    Ok(())
+}

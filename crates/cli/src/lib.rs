@@ -10,6 +10,8 @@
 //! - [`import`]: CBS's pc6hnr file to the exact-address routing table;
 //! - [`publish`] / [`upload`]: a creditor's upload (CSV or JSON lines), validated and produced;
 //! - [`tasks`]: a municipality reads its outreach queue;
+//! - [`feedback`]: a municipality records contact attempts and case results;
+//! - [`status`]: a creditor reads its status topic;
 //! - [`run`]: the service on a broker (`vroegsignaal run`);
 //! - [`golden`]: per-case configuration overrides for the golden tests.
 //!
@@ -17,11 +19,13 @@
 
 pub mod config;
 pub mod demo;
+pub mod feedback;
 pub mod generate;
 pub mod golden;
 pub mod import;
 pub mod publish;
 pub mod run;
 pub mod simulate;
+pub mod status;
 pub mod tasks;
 pub mod upload;

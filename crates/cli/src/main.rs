@@ -17,7 +17,7 @@ use vroegsignaal::generate::{self, CreditorPool, Geography};
 use vroegsignaal::{demo, import, run, simulate};
 
 mod kafkaio;
-use kafkaio::{PublishArgs, TasksArgs};
+use kafkaio::{FeedbackArgs, PublishArgs, StatusArgs, TasksArgs};
 
 /// Early signalling of payment arrears: creditor events in, outreach tasks per municipality out.
 #[derive(Debug, Parser)]
@@ -83,6 +83,12 @@ enum Command {
     /// A municipality reads its outreach queue (`vroeg.outreach.<code>`) as a consumer group and
     /// prints each (task_id, version) once; stops when caught up (idle), or runs with --follow.
     Tasks(TasksArgs),
+    /// A municipality records a contact attempt or a case result (`vroeg.feedback.v1`, key
+    /// case_id), from flags or in bulk from a CSV/JSON-lines file (columns: docs/UPLOADS.md).
+    Feedback(FeedbackArgs),
+    /// A creditor reads its status topic (`vroeg.creditor-status.<creditor>`) as a consumer
+    /// group; stops when caught up (idle), or runs with --follow.
+    Status(StatusArgs),
     /// The service: consumes the creditor, objection and feedback topics, produces tasks,
     /// creditor status and audit; /metrics, /healthz, /readyz over HTTP. Stops on SIGTERM/SIGINT.
     Run {
@@ -173,6 +179,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::ImportPc6hnr { input, output } => cmd_import(&input, &output),
         Command::Publish(args) => kafkaio::cmd_publish(&config, args),
         Command::Tasks(args) => kafkaio::cmd_tasks(&config, args),
+        Command::Feedback(args) => kafkaio::cmd_feedback(&config, args),
+        Command::Status(args) => kafkaio::cmd_status(&config, args),
     }
 }
 

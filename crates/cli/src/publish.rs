@@ -124,7 +124,8 @@ impl ProducerContext for Deliveries {
     }
 }
 
-struct Sink {
+/// An idempotent producer that counts delivery reports (also used by `feedback`).
+pub(crate) struct Sink {
     producer: BaseProducer<Deliveries>,
     topic: String,
     sent: u64,
@@ -132,7 +133,7 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(target: &Target) -> Result<Sink, PublishError> {
+    pub(crate) fn new(target: &Target) -> Result<Sink, PublishError> {
         let producer: BaseProducer<Deliveries> = target
             .settings
             .client_config()
@@ -153,7 +154,12 @@ impl Sink {
         })
     }
 
-    fn send(&mut self, line: usize, key: &str, value: &[u8]) -> Result<(), PublishError> {
+    pub(crate) fn send(
+        &mut self,
+        line: usize,
+        key: &str,
+        value: &[u8],
+    ) -> Result<(), PublishError> {
         let mut record = BaseRecord::with_opaque_to(&self.topic, line)
             .key(key)
             .payload(value);
@@ -176,7 +182,7 @@ impl Sink {
     }
 
     /// Waits for every delivery report (bounded by the delivery timeout plus a margin).
-    fn finish(self) -> Result<u64, PublishError> {
+    pub(crate) fn finish(self) -> Result<u64, PublishError> {
         let deadline = Instant::now() + self.delivery_timeout + Duration::from_secs(5);
         while self.producer.in_flight_count() > 0 && Instant::now() < deadline {
             // flush serves the delivery callbacks while it waits.
@@ -317,7 +323,7 @@ fn reject(
 }
 
 /// Removes serde's ` at line N column M` (a position in the JSON made from a CSV row).
-fn strip_json_position(reason: &str) -> String {
+pub(crate) fn strip_json_position(reason: &str) -> String {
     reason
         .split("; ")
         .map(|part| match part.rfind(" at line ") {
@@ -337,7 +343,7 @@ fn strip_json_position(reason: &str) -> String {
 }
 
 /// The line without its line end (`\n` or `\r\n`).
-fn trim_line(buf: &[u8]) -> &[u8] {
+pub(crate) fn trim_line(buf: &[u8]) -> &[u8] {
     let b = buf.strip_suffix(b"\n").unwrap_or(buf);
     b.strip_suffix(b"\r").unwrap_or(b)
 }

@@ -56,6 +56,10 @@ fn every_command_has_help() {
         vec!["import-pc6hnr", "--help"],
         vec!["publish", "--help"],
         vec!["tasks", "--help"],
+        vec!["feedback", "--help"],
+        vec!["feedback", "contact", "--help"],
+        vec!["feedback", "result", "--help"],
+        vec!["status", "--help"],
     ] {
         let o = run(&cmd);
         assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
