@@ -300,10 +300,8 @@ pub fn upload(
             },
         };
         let checked = object.and_then(|o| {
-            let event = check_object(o, line, now).map_err(|r| match format {
-                UploadFormat::Csv => strip_json_position(&r),
-                UploadFormat::Jsonl => r,
-            })?;
+            // serde's position points into the re-encoded JSON, not the file: leave it out.
+            let event = check_object(o, line, now).map_err(|r| strip_json_position(&r))?;
             let value = encode(&event)?;
             Ok((event, value))
         });
