@@ -155,6 +155,7 @@ fn sigkill_mid_stream_and_restart_lose_nothing_and_readers_see_each_task_once() 
         240,
         Duration::from_secs(3),
         |got| task_set(got).is_superset(&lower.tasks),
+        || run2.diagnostics(),
     );
     run2.assert_alive();
     let m2 = run2.metrics();
@@ -312,6 +313,7 @@ fn survivor_takes_over_partitions_households_and_their_timers() {
         120,
         Duration::from_secs(1),
         |got| task_set(got).len() >= K,
+        || b.diagnostics(),
     );
     let tasks: TaskSet = task_set(&raw);
     assert_eq!(tasks.len(), K, "{tasks:?}");
@@ -426,6 +428,7 @@ fn metrics_after_a_run_agree_with_what_was_produced() {
         60,
         Duration::from_secs(1),
         |got| got.len() as f64 >= total,
+        || run.diagnostics(),
     );
     let mut on_topics: BTreeMap<String, f64> = BTreeMap::new();
     for r in &raw {

@@ -1,6 +1,7 @@
 //! The ingest stage (stateless): input topics → decode → `rules::admit` → the repartition topic
-//! (accepted), `rejected` (contract violations, original bytes) or `audit` (not routed,
-//! quarantined). One transaction per batch with the consumed offsets.
+//! (accepted events, and the decisions for the audit topic: not routed, quarantined) or
+//! `rejected` (contract violations, original bytes). One transaction per batch with the consumed
+//! offsets. The household stage is the audit topic's only writer ([`AuditEnvelope`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,8 +18,8 @@ use crate::clock::Clock;
 use crate::error::{EngineError, Result};
 use crate::metrics::{DecisionLabels, RejectionLabels, SharedMetrics, StageLabels};
 use crate::records::{
-    Envelope, HEADER_REASON, HEADER_SOURCE_OFFSET, HEADER_SOURCE_PARTITION, HEADER_SOURCE_TOPIC,
-    SourcePos,
+    AuditEnvelope, Envelope, HEADER_REASON, HEADER_SOURCE_OFFSET, HEADER_SOURCE_PARTITION,
+    HEADER_SOURCE_TOPIC, SourcePos,
 };
 use crate::rules::RuleData;
 use crate::shutdown::Shutdown;
@@ -46,7 +47,6 @@ struct Core {
     metrics: SharedMetrics,
     households_topic: String,
     rejected_topic: String,
-    audit_topic: String,
     /// Next offset per consumed partition in the open batch.
     pending: BTreeMap<(String, i32), i64>,
     pending_records: u64,
@@ -113,7 +113,6 @@ fn run(
         metrics: metrics.clone(),
         households_topic: t.households(),
         rejected_topic: t.rejected(),
-        audit_topic: t.audit(),
         pending: BTreeMap::new(),
         pending_records: 0,
         batch_started: None,
@@ -271,7 +270,7 @@ impl Core {
                     rejected_sent = true;
                 }
             } else {
-                self.send_audit(d)?;
+                self.send_audit(d, &source)?;
             }
         }
         self.pending
@@ -332,16 +331,19 @@ impl Core {
         Ok(())
     }
 
-    fn send_audit(&mut self, d: &Decision) -> Result<()> {
-        let mut value = Vec::with_capacity(512);
-        vroeg_codec::encode_json(&d.pseudonymous(), &mut value).map_err(|e| {
-            EngineError::Encode {
-                stage: STAGE,
-                topic: self.audit_topic.clone(),
-                problem: e.to_string(),
-            }
-        })?;
-        let topic = self.audit_topic.clone();
+    /// Sends a decision towards the audit topic, through the household stage (see
+    /// [`AuditEnvelope`] for why not directly).
+    fn send_audit(&mut self, d: &Decision, source: &SourcePos) -> Result<()> {
+        let json = serde_json::to_string(&d.pseudonymous()).map_err(|e| self.encode_err(&e))?;
+        let audit =
+            serde_json::value::RawValue::from_string(json).map_err(|e| self.encode_err(&e))?;
+        let env = AuditEnvelope {
+            household_id: d.household_id.clone(),
+            audit,
+            source: source.clone(),
+        };
+        let value = serde_json::to_vec(&env).map_err(|e| self.encode_err(&e))?;
+        let topic = self.households_topic.clone();
         self.producer.send(Out {
             topic: &topic,
             partition: None,

@@ -58,6 +58,58 @@ pub struct Envelope {
     pub source: SourcePos,
 }
 
+/// A decision the ingest stage took (not routed, quarantined) on its way to the audit topic
+/// through the household stage, which is the audit topic's only writer.
+///
+/// Why not write it to the audit topic directly from the ingest stage: two transactional producers
+/// writing the same partitions is fine on Apache Kafka, but Tansu (the real broker the tests run
+/// on) completes a transaction that overlaps another producer's open one only when a later
+/// overlapping transaction ends — after a crash that can leave output partitions' last stable
+/// offset stuck for good (docs/ENGINE.md, "One writer per partition"). One writer per output
+/// partition avoids that, and it keeps a household's audit lines in one order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditEnvelope {
+    /// The household the decision concerns (also the record key), if known.
+    pub household_id: Option<HouseholdId>,
+    /// The decision in its pseudonymous JSON form, byte for byte as the audit topic carries it.
+    pub audit: Box<serde_json::value::RawValue>,
+    /// Where the ingest stage read the input that caused it.
+    pub source: SourcePos,
+}
+
+/// A record on the repartition topic.
+#[derive(Debug, Clone)]
+pub enum Repartitioned {
+    /// An admitted event for its household.
+    Event(Envelope),
+    /// An ingest decision for the audit topic.
+    Audit(AuditEnvelope),
+}
+
+impl Repartitioned {
+    /// Decodes a repartition record: an [`Envelope`] or an [`AuditEnvelope`].
+    pub fn decode(bytes: &[u8]) -> Result<Repartitioned, EnvelopeError> {
+        match serde_json::from_slice::<Envelope>(bytes) {
+            Ok(e) => Ok(Repartitioned::Event(e)),
+            Err(event_err) => serde_json::from_slice::<AuditEnvelope>(bytes)
+                .map(Repartitioned::Audit)
+                .map_err(|audit_err| {
+                    EnvelopeError(format!(
+                        "neither an event envelope ({event_err}) nor an audit envelope ({audit_err})"
+                    ))
+                }),
+        }
+    }
+
+    /// Where the ingest stage read the input.
+    pub fn source(&self) -> &SourcePos {
+        match self {
+            Repartitioned::Event(e) => &e.source,
+            Repartitioned::Audit(a) => &a.source,
+        }
+    }
+}
+
 /// Why an envelope could not be turned back into an admitted event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

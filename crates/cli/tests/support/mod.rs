@@ -140,6 +140,17 @@ impl RunProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Metrics and log, for a failure message.
+    pub fn diagnostics(&self) -> String {
+        format!(
+            "run[{}] metrics:\n{}\nrun[{}] log:\n{}",
+            self.instance,
+            self.metrics().text,
+            self.instance,
+            self.log_text()
+        )
+    }
+
     /// Fails the test (with the log) if the process has exited.
     pub fn assert_alive(&mut self) {
         if let Some(c) = self.child.as_mut()
@@ -363,6 +374,7 @@ pub fn read_outreach(
     secs: u64,
     quiet: Duration,
     done: impl Fn(&[TaskRecord]) -> bool,
+    diagnostics: impl Fn() -> String,
 ) -> Vec<TaskRecord> {
     let c: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
@@ -409,8 +421,9 @@ pub fn read_outreach(
         }
         assert!(
             Instant::now() < deadline,
-            "timed out after {secs} s reading {topics:?}: {} record(s), condition not met",
-            got.len()
+            "timed out after {secs} s reading {topics:?}: {} record(s), condition not met\n{}",
+            got.len(),
+            diagnostics()
         );
     }
 }

@@ -16,7 +16,7 @@ use vroeg_domain::rules::{self, HouseholdState, RuleContext};
 use super::{Core, Household, PartitionState, STAGE, restore};
 use crate::error::{EngineError, Result};
 use crate::metrics::{DecisionLabels, StageLabels, TaskLabels, TxnLabels};
-use crate::records::{Envelope, HEADER_TASK_ID, HEADER_VERSION, OFFSETS_KEY, StateRecord};
+use crate::records::{HEADER_TASK_ID, HEADER_VERSION, OFFSETS_KEY, Repartitioned, StateRecord};
 use crate::txn::Out;
 
 /// What a partition's household step produced: decisions to send.
@@ -120,8 +120,8 @@ impl Core {
         self.pending_records += 1;
         self.batch_started.get_or_insert_with(Instant::now);
 
-        let envelope: Envelope = match serde_json::from_slice(m.payload().unwrap_or_default()) {
-            Ok(e) => e,
+        let record = match Repartitioned::decode(m.payload().unwrap_or_default()) {
+            Ok(r) => r,
             Err(e) => {
                 // A record the ingest stage did not write; it cannot be applied, and must not
                 // block the partition.
@@ -129,11 +129,20 @@ impl Core {
                 return Ok(());
             }
         };
-        if part.offsets.seen(&envelope.source) {
+        if part.offsets.seen(record.source()) {
             self.metrics.replays_skipped.inc();
             return Ok(());
         }
-        part.offsets.mark(&envelope.source);
+        part.offsets.mark(record.source());
+        let envelope = match record {
+            Repartitioned::Event(e) => e,
+            Repartitioned::Audit(a) => {
+                // An ingest decision: this stage only writes it out, in this batch's transaction.
+                let audit = self.cfg.topics.audit();
+                let key = a.household_id.as_ref().map(|h| h.as_str().as_bytes());
+                return self.send(&audit, key, a.audit.get().as_bytes(), None);
+            }
+        };
         let admitted = match envelope.admitted() {
             Ok(a) => a,
             Err(e) => {
