@@ -160,6 +160,7 @@ impl Core {
         out.extend(rules::apply(&mut state, &admitted, t, &ctx));
         store(part, id, state, offset, &ctx);
         self.emit(&out)?;
+        self.emit_report(Some(&admitted.event), &out)?;
         self.metrics
             .processing_seconds
             .get_or_create(&StageLabels {
@@ -184,6 +185,7 @@ impl Core {
             self.batch_started.get_or_insert_with(Instant::now);
         }
         self.emit(&out)?;
+        self.emit_report(None, &out)?;
         self.pending_ticked_until = Some(now.timestamp_millis());
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! the stage thread, so no record is processed for a partition that is not restored.
 
 mod core;
+mod report;
 mod restore;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
