@@ -350,7 +350,10 @@ fn a_generated_month_reported_for_one_municipality() {
     let zaken = l["vroegsignaalzaken"].as_array().unwrap();
     let ids: BTreeSet<&str> = signals.iter().map(|s| s["ID"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), signals.len(), "signal ids are unique");
-    assert!(!suppressed.is_empty(), "the month has suppressed signals for {code}");
+    assert!(
+        !suppressed.is_empty(),
+        "the month has suppressed signals for {code}"
+    );
     eprintln!(
         "{code}: {} task signal(s), {} suppressed, {} case(s)",
         task_signals.len(),
