@@ -144,6 +144,59 @@ pub struct FileConfig {
     /// The streaming engine (`run`).
     #[serde(default)]
     pub engine: EngineSection,
+    /// The DDAS report (`report ddas`) and its store.
+    #[serde(default)]
+    pub report: ReportSection,
+}
+
+/// `[report]`: who delivers the DDAS report, and how long the reporting store keeps records.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSection {
+    /// DDAS `codeGegevensleverancier`: the code CBS knows the software supplier or host by.
+    /// Required by `report ddas`; empty means not configured.
+    pub supplier_code: String,
+    /// `retention.ms` of the `report.<gemeentecode>` topics, in days (`compact,delete`).
+    pub retention_days: u32,
+    /// Per municipality (`"0518"` or `"GM0518"`): DDAS `aanleverendeOrganisatie`. Without an
+    /// entry the organisation is named `Gemeente <name>` from the registry.
+    pub organisations: BTreeMap<String, OrganisationConfig>,
+}
+
+impl Default for ReportSection {
+    fn default() -> Self {
+        ReportSection {
+            supplier_code: String::new(),
+            retention_days: 400,
+            organisations: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[report.organisations."<code>"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrganisationConfig {
+    /// Name; default `Gemeente <name>`.
+    pub naam: Option<String>,
+    /// KvK number.
+    pub kvk_nummer: Option<String>,
+    /// Contact persons (at least one if any are given).
+    pub contactpersonen: Vec<ContactpersoonConfig>,
+}
+
+/// One contact person of the delivering organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContactpersoonConfig {
+    /// Name.
+    pub naam: Option<String>,
+    /// Phone.
+    pub telefoonnummer: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Job title.
+    pub functietitel: Option<String>,
 }
 
 /// `[engine]`: the streaming engine's own settings (`run`).

@@ -472,3 +472,123 @@ pub(crate) fn cmd_status(config: &Path, args: StatusArgs) -> Result<()> {
     eprintln!("{}", stats.summary(&opts.topic));
     Ok(())
 }
+
+/// `vroegsignaal report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    #[command(subcommand)]
+    what: ReportWhat,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ReportWhat {
+    /// The DDAS Vroegsignalering v1.2 report (CBS) of one municipality over a period: every
+    /// signal with its status, every case with matching dates, result and contact attempts;
+    /// clients by postcode and house number (+ addition, birth date), never by name or BSN;
+    /// amounts in whole euros (rounded half away from zero). Read from the reporting store
+    /// `<prefix>report.<code>`, validated against the official JSON schema before anything is
+    /// written. At most 50,000 signals per document: more go to FILE.part-2.json etc.
+    /// Needs report.supplier_code in the config (docs/REPORTING.md).
+    Ddas {
+        /// The municipality (CBS code, `0518` or `GM0518`).
+        #[arg(long, value_name = "CODE")]
+        municipality: String,
+        /// First day of the period (signals by the day they became a signal).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: chrono::NaiveDate,
+        /// Last day of the period (inclusive).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: chrono::NaiveDate,
+        /// Write to this file (further pages beside it); default: stdout (one page only).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Brokers `HOST:PORT[,..]`; default: VROEGSIGNAAL_BROKERS, else the config's kafka.brokers.
+        #[arg(long, value_name = "HOST:PORT[,..]")]
+        brokers: Option<String>,
+        /// Signals per document (the standard's maximum is 50,000).
+        #[arg(long, value_name = "N", default_value_t = vroeg_domain::ddas_report::MAX_SIGNALS_PER_PAGE)]
+        page_size: usize,
+        /// The store is read to its end: every partition at its end and nothing new for this long.
+        #[arg(long, value_name = "MS", default_value_t = 1000)]
+        idle_ms: u64,
+        /// Give up reading the store after this long.
+        #[arg(long, value_name = "MS", default_value_t = 120_000)]
+        timeout_ms: u64,
+        /// The delivery time written in the report (RFC 3339); default: now.
+        #[arg(long, value_name = "TIME")]
+        delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+pub(crate) fn cmd_report(config: &Path, args: ReportArgs) -> Result<()> {
+    use std::io::Write;
+    use vroegsignaal::config::{AppConfig, KeyPolicy};
+    use vroegsignaal::report;
+
+    let ReportWhat::Ddas {
+        municipality,
+        from,
+        to,
+        out,
+        brokers,
+        page_size,
+        idle_ms,
+        timeout_ms,
+        delivered_at,
+    } = args.what;
+    let code: Gemeentecode = municipality
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--municipality: {e}"))?;
+    // The registry names the municipality; the key is not used (no pseudonyms are made here).
+    let cfg = AppConfig::load(config, &Env::from_process(), KeyPolicy::DevelopmentFallback)?;
+    let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    let header = report::header(
+        &cfg.settings.file.report,
+        &cfg.municipalities,
+        code,
+        from,
+        to,
+        delivered_at.unwrap_or(now),
+    )?;
+    let validator = report::DdasValidator::official()?;
+    let (settings, topics) = kafka(config, brokers)?;
+    let topic = topics.report(code);
+    let (records, skipped) = report::read_store(
+        &settings,
+        &topic,
+        Duration::from_millis(idle_ms),
+        Duration::from_millis(timeout_ms.max(1)),
+    )?;
+    let (docs, pages) = report::make_report(&records, &header, page_size, &validator)?;
+    let signals: usize = docs.iter().map(|d| d.signal_count()).sum();
+    let cases: usize = docs
+        .iter()
+        .flat_map(|d| &d.leveringen)
+        .map(|l| l.vroegsignaalzaken.len())
+        .sum();
+    let summary = format!(
+        "report ddas: {code} {from}..{to}: {} record(s) read from {topic} ({skipped} unreadable), \
+         {signals} signal(s), {cases} case(s), {} page(s), valid against DDAS v1.2",
+        records.len(),
+        pages.len()
+    );
+    match out {
+        Some(path) => {
+            let written = report::write_pages(&path, &pages)?;
+            let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            eprintln!("{summary}; written to {}", names.join(", "));
+        }
+        None => {
+            if pages.len() > 1 {
+                bail!(report::ReportCmdError::PagesNeedFile(pages.len()));
+            }
+            let mut w = io::stdout().lock();
+            for p in &pages {
+                w.write_all(p)?;
+            }
+            w.flush()?;
+            eprintln!("{summary}");
+        }
+    }
+    Ok(())
+}

@@ -12,6 +12,7 @@
 //! - [`tasks`]: a municipality reads its outreach queue;
 //! - [`feedback`]: a municipality records contact attempts and case results;
 //! - [`status`]: a creditor reads its status topic;
+//! - [`report`] / [`readback`]: the DDAS v1.2 report from a municipality's reporting store;
 //! - [`run`]: the service on a broker (`vroegsignaal run`);
 //! - [`golden`]: per-case configuration overrides for the golden tests.
 //!
@@ -24,6 +25,8 @@ pub mod generate;
 pub mod golden;
 pub mod import;
 pub mod publish;
+pub mod readback;
+pub mod report;
 pub mod run;
 pub mod simulate;
 pub mod status;

@@ -17,7 +17,7 @@ use vroegsignaal::generate::{self, CreditorPool, Geography};
 use vroegsignaal::{demo, import, run, simulate};
 
 mod kafkaio;
-use kafkaio::{FeedbackArgs, PublishArgs, StatusArgs, TasksArgs};
+use kafkaio::{FeedbackArgs, PublishArgs, ReportArgs, StatusArgs, TasksArgs};
 
 /// Early signalling of payment arrears: creditor events in, outreach tasks per municipality out.
 #[derive(Debug, Parser)]
@@ -89,6 +89,10 @@ enum Command {
     /// A creditor reads its status topic (`vroeg.creditor-status.<creditor>`) as a consumer
     /// group; stops when caught up (idle), or runs with --follow.
     Status(StatusArgs),
+    /// Reports for CBS: `report ddas --municipality CODE --from D --to D [--out FILE]`, the DDAS
+    /// Vroegsignalering v1.2 report from the municipality's reporting store, validated against
+    /// the official schema.
+    Report(ReportArgs),
     /// The service: consumes the creditor, objection and feedback topics, produces tasks,
     /// creditor status and audit; /metrics, /healthz, /readyz over HTTP. Stops on SIGTERM/SIGINT.
     Run {
@@ -181,6 +185,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Tasks(args) => kafkaio::cmd_tasks(&config, args),
         Command::Feedback(args) => kafkaio::cmd_feedback(&config, args),
         Command::Status(args) => kafkaio::cmd_status(&config, args),
+        Command::Report(args) => kafkaio::cmd_report(&config, args),
     }
 }
 

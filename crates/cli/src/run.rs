@@ -3,7 +3,9 @@
 //!
 //! Topics: the fixed ones (inputs, internal, audit, rejected) and one `outreach.<gemeentecode>`
 //! per *connected* municipality plus one `creditor-status.<id>` per registered creditor are
-//! created up front, so a municipality can subscribe before its first task. Any other output
+//! created up front, so a municipality can subscribe before its first task, and so is each
+//! connected municipality's reporting store `report.<gemeentecode>` (`compact,delete`,
+//! `report.retention_days`). Any other output
 //! topic (an unregistered creditor's status when the registry allows those) is created lazily by
 //! the household stage before its first record.
 
@@ -63,7 +65,9 @@ pub fn topic_specs(cfg: &AppConfig) -> Vec<TopicSpec> {
         name,
         partitions,
         compact,
+        retention_ms: None,
     };
+    let report_retention_ms = i64::from(f.report.retention_days.max(1)) * 24 * 60 * 60 * 1000;
     let mut specs = vec![
         spec(t.arrears(), p, false),
         spec(t.objections(), p, false),
@@ -75,6 +79,11 @@ pub fn topic_specs(cfg: &AppConfig) -> Vec<TopicSpec> {
     ];
     for m in cfg.municipalities.by_code.values().filter(|m| m.connected) {
         specs.push(spec(t.outreach(m.code), small, false));
+        // The reporting store: latest record per key, nothing older than the retention.
+        specs.push(TopicSpec {
+            retention_ms: Some(report_retention_ms),
+            ..spec(t.report(m.code), small, true)
+        });
     }
     for id in cfg.creditors.by_id.keys() {
         specs.push(spec(t.creditor_status(id), small, false));

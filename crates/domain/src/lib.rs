@@ -15,18 +15,21 @@
 //! - [`config`]: rule sets with effective dates, municipality and creditor registries.
 //! - [`routing`]: postcode to municipality.
 //! - [`simulation`]: the rule engine over an event stream and a simulated clock, no Kafka.
+//! - [`report`] / [`ddas_report`]: the reporting store's records and the DDAS v1.2 report.
 
 pub mod address;
 pub mod config;
 pub mod config_load;
 mod csv_text;
 pub mod ddas;
+pub mod ddas_report;
 pub mod decision;
 pub mod error;
 pub mod messages;
 pub mod money;
 pub mod municipality;
 pub mod pseudonym;
+pub mod report;
 pub mod routing;
 pub mod routing_load;
 pub mod rules;

@@ -184,6 +184,10 @@ pub enum StateRecord {
         applied: i64,
         /// The state.
         state: Box<HouseholdState>,
+        /// The household's keys on the reporting store (`<gemeentecode>:<key>`), tombstoned there
+        /// when it is purged. Absent in records written before the store existed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        report_keys: Vec<String>,
     },
     /// The partition's position (key [`OFFSETS_KEY`]).
     Offsets(PartitionOffsets),

@@ -140,6 +140,9 @@ pub struct TopicSpec {
     pub partitions: i32,
     /// `cleanup.policy=compact`.
     pub compact: bool,
+    /// `retention.ms`; with `compact` the policy becomes `compact,delete` (the reporting store:
+    /// the latest record per key, and nothing older than the retention).
+    pub retention_ms: Option<i64>,
 }
 
 impl AdminCreator {
@@ -162,14 +165,24 @@ impl AdminCreator {
 
     /// Creates the topics that do not exist yet; returns the names it created.
     pub async fn create(&self, specs: &[TopicSpec]) -> Result<Vec<String>> {
+        // `NewTopic` borrows its config values: the retention strings must outlive it.
+        let retention: Vec<Option<String>> = specs
+            .iter()
+            .map(|s| s.retention_ms.map(|ms| ms.to_string()))
+            .collect();
         let new: Vec<NewTopic<'_>> = specs
             .iter()
-            .map(|s| {
+            .zip(&retention)
+            .map(|(s, retention)| {
                 let t = NewTopic::new(&s.name, s.partitions, TopicReplication::Fixed(1));
-                if s.compact {
-                    t.set("cleanup.policy", "compact")
-                } else {
-                    t
+                let t = match (s.compact, s.retention_ms.is_some()) {
+                    (true, true) => t.set("cleanup.policy", "compact,delete"),
+                    (true, false) => t.set("cleanup.policy", "compact"),
+                    (false, _) => t,
+                };
+                match retention {
+                    Some(ms) => t.set("retention.ms", ms),
+                    None => t,
                 }
             })
             .collect();
@@ -206,6 +219,7 @@ impl TopicCreator for AdminCreator {
             name: topic.to_owned(),
             partitions: self.partitions,
             compact: false,
+            retention_ms: None,
         };
         self.runtime.block_on(self.create(&[spec])).map(|_| ())
     }

@@ -56,6 +56,12 @@ impl Topics {
         format!("{}creditor-status.{creditor_id}", self.prefix)
     }
 
+    /// One municipality's reporting store (DDAS report records), e.g. `vroeg.report.0518`:
+    /// compacted by record key, holds personal data like the outreach topic.
+    pub fn report(&self, municipality: Gemeentecode) -> String {
+        format!("{}report.{municipality}", self.prefix)
+    }
+
     /// Input that breaks the contract.
     pub fn rejected(&self) -> String {
         format!("{}rejected.v1", self.prefix)
@@ -91,5 +97,6 @@ mod tests {
             "vroeg.creditor-status.woonstad-rotterdam"
         );
         assert_eq!(Topics::new("x.").audit(), "x.audit.v1");
+        assert_eq!(t.report("0518".parse().unwrap()), "vroeg.report.0518");
     }
 }

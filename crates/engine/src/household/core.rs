@@ -165,10 +165,14 @@ impl Core {
         // The household catches up on its own timers due by the event's time first, as the
         // offline simulator does: the same input gives the same decisions.
         catch_up(part, &id, t, &ctx, &mut out);
-        let mut state = part.households.remove(&id).map(|h| h.state);
+        let (mut state, report_keys) = part
+            .households
+            .remove(&id)
+            .map_or((None, Vec::new()), |h| (Some(h.state), h.report_keys));
         out.extend(rules::apply(&mut state, &admitted, t, &ctx));
-        store(part, id, state, offset, &ctx);
+        store(part, id, state, report_keys, offset, &ctx);
         self.emit(&out)?;
+        self.emit_report(Some(&admitted.event), &out)?;
         self.metrics
             .processing_seconds
             .get_or_create(&StageLabels {
@@ -193,6 +197,7 @@ impl Core {
             self.batch_started.get_or_insert_with(Instant::now);
         }
         self.emit(&out)?;
+        self.emit_report(None, &out)?;
         self.pending_ticked_until = Some(now.timestamp_millis());
         Ok(())
     }
@@ -329,7 +334,7 @@ impl Core {
         for (&p, part) in &mut self.partitions {
             for id in std::mem::take(&mut part.dirty) {
                 let value = match part.households.get(&id) {
-                    Some(h) => Some(state_value(&h.state, h.applied, &state_topic)?),
+                    Some(h) => Some(state_value(h, &state_topic)?),
                     None => None,
                 };
                 writes.push((p, id.as_str().to_owned(), value));
@@ -381,19 +386,23 @@ fn encode<M: vroeg_codec::Message>(msg: &M, topic: &str) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-fn state_value(state: &HouseholdState, applied: i64, topic: &str) -> Result<Vec<u8>> {
-    // Serialising borrowed state: the record type owns a Box, so build the JSON by hand here.
+fn state_value(h: &Household, topic: &str) -> Result<Vec<u8>> {
+    // Serialising borrowed state: the record type owns a Box, so build the JSON by hand here
+    // (same shape as `StateRecord::Household`).
     #[derive(serde::Serialize)]
     struct Borrowed<'a> {
         #[serde(rename = "type")]
         kind: &'static str,
         applied: i64,
         state: &'a HouseholdState,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        report_keys: &'a [String],
     }
     serde_json::to_vec(&Borrowed {
         kind: "household",
-        applied,
-        state,
+        applied: h.applied,
+        state: &h.state,
+        report_keys: &h.report_keys,
     })
     .map_err(|e| encode_error(topic, &e))
 }
@@ -422,7 +431,8 @@ fn fire(
 ) {
     let previous = part.households.remove(&id);
     let applied = previous.as_ref().map_or(-1, |h| h.applied);
-    let mut state = previous.map(|h| h.state);
+    let (mut state, report_keys) =
+        previous.map_or((None, Vec::new()), |h| (Some(h.state), h.report_keys));
     out.extend(rules::tick(&mut state, due, ctx));
     let next = state.as_ref().and_then(|s| rules::next_wakeup(s, ctx));
     part.dirty.insert(id.clone());
@@ -441,10 +451,18 @@ fn fire(
                 }
                 other => part.timers.set(id.clone(), other),
             }
-            part.households.insert(id, Household { state: s, applied });
+            part.households.insert(
+                id,
+                Household {
+                    state: s,
+                    applied,
+                    report_keys,
+                },
+            );
         }
         None => {
             part.timers.remove(&id);
+            part.purged_report_keys.extend(report_keys);
         }
     }
 }
@@ -454,6 +472,7 @@ fn store(
     part: &mut PartitionState,
     id: HouseholdId,
     state: Option<HouseholdState>,
+    report_keys: Vec<String>,
     offset: i64,
     ctx: &RuleContext<'_>,
 ) {
@@ -466,11 +485,13 @@ fn store(
                 Household {
                     state: s,
                     applied: offset,
+                    report_keys,
                 },
             );
         }
         None => {
             part.timers.remove(&id);
+            part.purged_report_keys.extend(report_keys);
         }
     }
 }

@@ -8,6 +8,7 @@
 //! the stage thread, so no record is processed for a partition that is not restored.
 
 mod core;
+mod report;
 mod restore;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -38,6 +39,9 @@ pub(crate) struct Household {
     pub(crate) state: HouseholdState,
     /// Repartition offset of the last envelope applied (-1: none).
     pub(crate) applied: i64,
+    /// Every key this household has on the reporting store, as `<gemeentecode>:<key>`: what a
+    /// retention purge must tombstone there.
+    pub(crate) report_keys: Vec<String>,
 }
 
 /// One assigned partition's state.
@@ -50,6 +54,9 @@ pub(crate) struct PartitionState {
     pub(crate) dirty: BTreeSet<HouseholdId>,
     /// Whether the position record goes out with the next commit.
     pub(crate) touched: bool,
+    /// Reporting-store keys (`<gemeentecode>:<key>`) of households purged since the last step's
+    /// report output: tombstoned there with the step's other outputs.
+    pub(crate) purged_report_keys: Vec<String>,
 }
 
 /// Starts the household stage on its own thread.

@@ -129,12 +129,17 @@ pub(super) fn restore(
             serde_json::from_slice(payload).map_err(|e| bad(e.to_string()))?;
         match record {
             StateRecord::Offsets(o) if key == OFFSETS_KEY => state.offsets = o,
-            StateRecord::Household { applied, state: hs } => {
+            StateRecord::Household {
+                applied,
+                state: hs,
+                report_keys,
+            } => {
                 state.households.insert(
                     HouseholdId::from_stored(key),
                     Household {
                         state: *hs,
                         applied,
+                        report_keys,
                     },
                 );
             }
