@@ -283,5 +283,66 @@ fn feedback_closes_cases_informs_creditors_and_changes_later_signals_through_run
     );
     assert_eq!(b2.version, 2);
     assert!(b2.known_to_debt_help);
+
+    // The month's DDAS report from the reporting store, read back from the broker.
+    let out = std::env::temp_dir().join(format!("{}ddas.json", prefix.trim_end_matches('.')));
+    let day = t0.date_naive().to_string();
+    let report = || -> Value {
+        let mut cmd = command(&prefix);
+        cmd.env("VROEGSIGNAAL__REPORT__SUPPLIER_CODE", "TEST-LEVERANCIER")
+            .args([
+                "report",
+                "ddas",
+                "--municipality",
+                "0599",
+                "--from",
+                &day,
+                "--to",
+                &t1.date_naive().to_string(),
+                "--brokers",
+                &bootstrap,
+                "--idle-ms",
+                "1500",
+                "--out",
+            ])
+            .arg(&out);
+        run_ok(cmd);
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+    };
+    let doc = poll(&mut run, 60, "the report to hold 4 signals", report, |d| {
+        d["leveringen"][0]["vroegsignalen"]
+            .as_array()
+            .is_some_and(|v| v.len() >= 4)
+    });
+    let levering = &doc["leveringen"][0];
+    assert_eq!(levering["gemeentecode"], "0599");
+    assert_eq!(
+        levering["vroegsignalen"].as_array().unwrap().len(),
+        4,
+        "{doc}"
+    );
+    let cases = levering["vroegsignaalzaken"].as_array().unwrap();
+    assert_eq!(cases.len(), 3, "{doc}");
+    let results: BTreeSet<&str> = cases
+        .iter()
+        .filter_map(|c| c["resultaat"].as_str())
+        .collect();
+    assert_eq!(
+        results,
+        [
+            "Inwoner al bekend bij schuldhulpverlening",
+            "Niet opgepakt: andere reden"
+        ]
+        .into_iter()
+        .collect(),
+        "{doc}"
+    );
+    let attempts: usize = cases
+        .iter()
+        .map(|c| c["contactpogingen"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(attempts, 1, "{doc}");
+    assert!(!doc.to_string().contains("Dijk"), "no names in the report");
+    let _ = std::fs::remove_file(&out);
     assert!(run.terminate(60), "run did not stop cleanly");
 }
