@@ -149,6 +149,7 @@ impl Ledger {
         let mut len = 0u64;
         let mut reader = BufReader::with_capacity(1 << 16, &file);
         let mut line = String::new();
+        let mut torn = false;
         loop {
             line.clear();
             let n = reader.read_line(&mut line).map_err(io)?;
@@ -156,6 +157,7 @@ impl Ledger {
                 break;
             }
             len += n as u64;
+            torn = !line.ends_with('\n');
             if let Some(e) = LedgerEntry::parse(&line) {
                 seen.insert(e.key, e.content);
             }
@@ -168,7 +170,7 @@ impl Ledger {
                 "# vroegsignaal upload ledger v1: events delivered to {topic} on {brokers}"
             )
             .map_err(io)?;
-        } else if !line.is_empty() && !line.ends_with('\n') {
+        } else if torn {
             // A torn last line: start the next entry on a line of its own.
             writeln!(file).map_err(io)?;
         }
