@@ -313,3 +313,227 @@ fn hundred_thousand_lines_one_percent_bad_produced_once_also_when_uploaded_twice
     eprintln!("consume and check: {:?}", t.elapsed());
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `--topic-kind` for a template: objection and consent templates go to the objections topic.
+fn template_kind(name: &str) -> &'static str {
+    if name.starts_with("objections") || name.starts_with("consents") {
+        "objections"
+    } else {
+        "arrears"
+    }
+}
+
+/// Every CSV template in `config/templates/` validates with zero rejects, and an arrears
+/// template's rows are of the sector in its name.
+#[test]
+fn every_template_validates_with_zero_rejects() {
+    let dir = scratch("templates");
+    let templates = workspace().join("config/templates");
+    let mut seen = BTreeSet::new();
+    for entry in std::fs::read_dir(&templates).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "csv") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let rejects = dir.join(format!("{name}.rejects.jsonl"));
+        let o = publish(
+            "x.",
+            &[
+                "--dry-run",
+                "--topic-kind",
+                template_kind(&name),
+                "--rejects",
+                rejects.to_str().unwrap(),
+                "--file",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(text(&o.stdout), "", "{name}: rejected lines");
+        assert_eq!(std::fs::read_to_string(&rejects).unwrap(), "", "{name}");
+        assert_eq!(count_in_summary(&o, "rejected"), 0, "{name}");
+        assert!(count_in_summary(&o, "accepted") >= 2, "{name}: examples");
+        if let Some(sector) = name
+            .strip_prefix("arrears-")
+            .and_then(|n| n.strip_suffix(".csv"))
+        {
+            let sector = sector.to_ascii_uppercase();
+            let csv = std::fs::read_to_string(&path).unwrap();
+            for row in csv.lines().skip(1) {
+                assert_eq!(
+                    row.split(',').nth(2),
+                    Some(sector.as_str()),
+                    "{name}: {row}"
+                );
+            }
+            seen.insert(sector);
+        } else {
+            seen.insert(name);
+        }
+    }
+    let want: BTreeSet<String> = SECTORS
+        .iter()
+        .map(|(s, _)| (*s).to_owned())
+        .chain(["objections.csv".to_owned(), "consents.csv".to_owned()])
+        .collect();
+    assert_eq!(
+        seen, want,
+        "a template per sector, and for objections and consents"
+    );
+    assert!(templates.join("README.md").exists());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Objections and consents upload the same way as arrears: CSV and JSON lines, the rejection
+/// report, produced to the objections topic, and a re-upload skipped by the ledger.
+#[test]
+fn objections_and_consents_upload_like_arrears() {
+    let dir = scratch("objections");
+    let templates = workspace().join("config/templates");
+    let jsonl = dir.join("objections.jsonl");
+    std::fs::write(
+        &jsonl,
+        [
+            r#"{"event_id":"ob-1","creditor_id":"kpn","customer_ref":"KPN-1","event_type":"CONSENT_GIVEN","consent_ref":"T-1","occurred_at":"2026-10-01T09:00:00Z","address":{"postcode":"3011AB","house_number":10}}"#,
+            r#"{"event_id":"ob-2","creditor_id":"kpn","customer_ref":"KPN-1","event_type":"CONSENT_GIVEN","occurred_at":"2026-10-01T09:00:00Z","address":{"postcode":"3011AB","house_number":10}}"#,
+            r#"{"event_id":"ob-3","creditor_id":"kpn","customer_ref":"KPN-1","event_type":"CONSENT_WITHDRAWN","consent_ref":"T-1","occurred_at":"2026-10-09T09:00:00Z","address":{"postcode":"3011AB","house_number":10}}"#,
+            r#"{"event_id":"ob-4","creditor_id":"kpn","customer_ref":"KPN-2","event_type":"OBJECTION","occurred_at":"2026-10-09T09:00:00Z","address":{"postcode":"3011AB","house_number":12}}"#,
+            r#"{"event_id":"ar-1","creditor_id":"kpn","sector":"TELECOM","event_type":"RESOLVED","customer_ref":"KPN-2","occurred_at":"2026-10-09T09:00:00Z","address":{"postcode":"3011AB","house_number":12}}"#,
+        ]
+        .join("\n")
+            + "\n",
+    )
+    .unwrap();
+    let topic = "obj.objections.v1";
+    let cluster = mock_cluster(2, &[topic]).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    let ledger = dir.join("ledger");
+    let upload = |file: &Path, rejects: &Path| {
+        publish(
+            "obj.",
+            &[
+                "--topic-kind",
+                "objections",
+                "--brokers",
+                &bootstrap,
+                "--ledger-dir",
+                ledger.to_str().unwrap(),
+                "--rejects",
+                rejects.to_str().unwrap(),
+                "--file",
+                file.to_str().unwrap(),
+            ],
+        )
+    };
+
+    // JSON lines: a consent without its reference and an arrears event are rejected (CSV report).
+    let rejects = dir.join("rejects.csv");
+    let o = upload(&jsonl, &rejects);
+    assert_eq!(
+        count_in_summary(&o, "delivered to"),
+        3,
+        "{}",
+        text(&o.stderr)
+    );
+    let report = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(
+        report.lines().collect::<Vec<_>>(),
+        [
+            "line,event_id,field,problem",
+            "2,ob-2,consent_ref,required for CONSENT_GIVEN",
+            "5,ar-1,event_type,an arrears event does not belong in an objections upload \
+             (use --topic-kind arrears)",
+        ]
+    );
+    // CSV: both templates, then the JSON lines again (all skipped: delivered before).
+    for name in ["objections.csv", "consents.csv"] {
+        let o = upload(
+            &templates.join(name),
+            &dir.join(format!("{name}.rejects.jsonl")),
+        );
+        assert_eq!(count_in_summary(&o, "delivered to"), 2, "{name}");
+    }
+    let o = upload(&jsonl, &dir.join("again.csv"));
+    assert_eq!(count_in_summary(&o, "delivered to"), 0);
+    assert_eq!(count_in_summary(&o, "already delivered earlier"), 3);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("again.csv")).unwrap(),
+        report,
+        "the same rejections"
+    );
+
+    let c = test_consumer(&bootstrap, "obj-check").unwrap();
+    c.subscribe(&[topic]).unwrap();
+    let got = consume_all_until(&c, WITHIN, |r| r.len() >= 7).unwrap();
+    let mut kinds: Vec<String> = got
+        .iter()
+        .map(|r| {
+            let e = vroeg_codec::decode_input(r.payload.as_deref().unwrap()).unwrap();
+            let vroeg_domain::messages::InputEvent::Objection(o) = e else {
+                panic!("not an objection: {e:?}");
+            };
+            format!("{}:{:?}", o.event_id, o.event_type)
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds.len(), 7, "{kinds:?}");
+    for want in [
+        "ConsentGiven",
+        "ConsentWithdrawn",
+        "Objection",
+        "ObjectionWithdrawn",
+    ] {
+        assert!(kinds.iter().any(|k| k.ends_with(want)), "{want}: {kinds:?}");
+    }
+    assert_eq!(records_on_topic(&bootstrap, topic, 2), 7);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// `--dry-run` writes the rejection report and touches no ledger; the progress bar stays off a
+/// pipe unless asked for.
+#[test]
+fn dry_run_writes_the_rejection_report_and_progress_only_when_asked() {
+    let dir = scratch("dry");
+    let csv = workspace().join("tests/data/uploads/arrears-with-errors.csv");
+    let rejects = dir.join("r.jsonl");
+    let ledger = dir.join("ledger");
+    let o = publish(
+        "x.",
+        &[
+            "--dry-run",
+            "--ledger-dir",
+            ledger.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--file",
+            csv.to_str().unwrap(),
+        ],
+    );
+    let report = read_rejects(&rejects);
+    assert_eq!(report.keys().copied().collect::<Vec<_>>(), [3, 6, 7]);
+    assert_eq!(report[&3].0.as_deref(), Some("csv-02"));
+    assert_eq!(report[&3].1, "address.postcode");
+    assert_eq!(report[&7].1, "", "a row with the wrong number of fields");
+    assert!(!ledger.exists(), "a dry run uses no ledger");
+    let err = text(&o.stderr);
+    assert!(err.contains("dry run: validated only"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no progress bar into a pipe: {err}"
+    );
+    assert!(!std::fs::read_to_string(&rejects).unwrap().contains("Dijk"));
+
+    let o = publish(
+        "x.",
+        &[
+            "--dry-run",
+            "--progress",
+            "always",
+            "--file",
+            csv.to_str().unwrap(),
+        ],
+    );
+    // Six lines are below the update interval; the bar is still drawn at the end.
+    assert!(text(&o.stderr).contains('\u{1b}'), "{}", text(&o.stderr));
+    std::fs::remove_dir_all(dir).ok();
+}
