@@ -72,14 +72,15 @@ def test_kafka_python_outreach_tasks_read_by_vroegsignaal(tansu, vroegsignaal_bi
     assert all(json.loads(l)["task_id"].startswith("tk_") for l in out.stdout.splitlines())
 
 
-def test_vroegsignaal_publish_read_by_kafka_python(tansu, vroegsignaal_bin):
+def test_vroegsignaal_publish_read_by_kafka_python(tansu, vroegsignaal_bin, tmp_path):
     """`vroegsignaal publish` output read by kafka-python: keys and values per the contract."""
     prefix = unique_prefix("publish")
     upload = ROOT / "tests/data/uploads/arrears-with-errors.jsonl"
     out = subprocess.run(
         [vroegsignaal_bin, "--config", str(ROOT / "config/vroegsignaal.toml"), "publish",
          "--file", str(upload), "--brokers", tansu],
-        env=clean_env(VROEGSIGNAAL__KAFKA__TOPIC_PREFIX=prefix),
+        # The upload ledger in the test's own directory, not the user's home.
+        env=clean_env(VROEGSIGNAAL__KAFKA__TOPIC_PREFIX=prefix, VROEGSIGNAAL_LEDGER_DIR=str(tmp_path)),
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert out.returncode == 0, out.stderr

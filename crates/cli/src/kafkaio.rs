@@ -7,7 +7,7 @@ use std::io::{self, BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
@@ -15,7 +15,9 @@ use vroeg_domain::municipality::Gemeentecode;
 use vroeg_engine::kafka::ClientSettings;
 use vroeg_engine::topics::Topics;
 use vroegsignaal::config::{Env, Settings};
-use vroegsignaal::publish::{self, Target};
+use vroegsignaal::publish::{
+    self, Ledger, ProgressMode, PublishOptions, RejectsFile, SummaryContext, Target,
+};
 use vroegsignaal::tasks::{self, TaskFormat, TasksOptions};
 use vroegsignaal::upload::{TopicKind, UploadFormat};
 
@@ -34,12 +36,39 @@ pub(crate) struct PublishArgs {
     /// Brokers `HOST:PORT[,..]`; default: VROEGSIGNAAL_BROKERS, else the config's kafka.brokers.
     #[arg(long, value_name = "HOST:PORT[,..]")]
     brokers: Option<String>,
-    /// Validate only; no broker needed.
+    /// Validate only; no broker needed (the rejection report is still written).
     #[arg(long)]
     dry_run: bool,
+    /// Also write every rejected line to this file, machine-readable: JSON lines
+    /// (`{"line","event_id","errors":[{"field","problem"}]}`), or CSV
+    /// (`line,event_id,field,problem`) when the name ends in `.csv`. Never the line's data.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Progress bar on stderr: `auto` draws it only when stderr is a terminal.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    progress: ProgressArg,
+    /// Directory of the upload ledgers (one per topic and broker list) that make a re-upload
+    /// produce only what was not yet delivered. Default: VROEGSIGNAAL_LEDGER_DIR, else
+    /// $XDG_STATE_HOME/vroegsignaal/ledger, else ~/.local/state/vroegsignaal/ledger.
+    #[arg(long, value_name = "DIR", env = "VROEGSIGNAAL_LEDGER_DIR")]
+    ledger_dir: Option<PathBuf>,
+    /// Produce every valid line, whatever earlier uploads delivered (the pipeline still applies
+    /// each event_id once).
+    #[arg(long, conflicts_with = "ledger_dir")]
+    no_ledger: bool,
     /// How long a record may wait for its delivery report before the run fails.
     #[arg(long, value_name = "MS", default_value_t = 60_000)]
     delivery_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ProgressArg {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always (ANSI escapes also into a pipe or file).
+    Always,
+    /// Never.
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -104,6 +133,7 @@ fn kafka(config: &Path, brokers: Option<String>) -> Result<(ClientSettings, Topi
 }
 
 pub(crate) fn cmd_publish(config: &Path, args: PublishArgs) -> Result<()> {
+    let started = Instant::now();
     let format = match args.format {
         Some(FormatArg::Csv) => UploadFormat::Csv,
         Some(FormatArg::Jsonl) => UploadFormat::Jsonl,
@@ -134,31 +164,87 @@ pub(crate) fn cmd_publish(config: &Path, args: PublishArgs) -> Result<()> {
             delivery_timeout: Duration::from_millis(args.delivery_timeout_ms.max(1)),
         })
     };
+    let ledger = match &target {
+        Some(t) if !args.no_ledger => match args.ledger_dir.clone().or_else(default_ledger_dir) {
+            Some(dir) => {
+                let brokers = t.settings.brokers.as_str();
+                let path = publish::ledger_path(&dir, &t.topic, brokers);
+                Some(Ledger::open(&path, &t.topic, brokers)?)
+            }
+            None => {
+                eprintln!(
+                    "warning: no upload ledger (no HOME, XDG_STATE_HOME or --ledger-dir): every \
+                     valid line is produced, also if an earlier upload delivered it"
+                );
+                None
+            }
+        },
+        _ => None,
+    };
+    let ledger_file = ledger.as_ref().map(|l| l.path().to_owned());
+    let rejects = args
+        .rejects
+        .as_deref()
+        .map(|p| RejectsFile::create(p).with_context(|| format!("--rejects {}", p.display())))
+        .transpose()?;
+    let mode = match args.progress {
+        ProgressArg::Auto => ProgressMode::Auto,
+        ProgressArg::Always => ProgressMode::Always,
+        ProgressArg::Never => ProgressMode::Never,
+    };
     let mut report = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let stats = if args.file == Path::new("-") {
-        publish::publish(
-            io::stdin().lock(),
+        let opts = PublishOptions {
             format,
             kind,
-            target.as_ref(),
-            &mut report,
-        )
+            target: target.as_ref(),
+            ledger,
+            rejects,
+            progress: publish::upload_bar(mode, None),
+        };
+        publish::publish(io::stdin().lock(), opts, &mut report)
     } else {
         let f = File::open(&args.file).with_context(|| format!("{}", args.file.display()))?;
-        publish::publish(
-            BufReader::with_capacity(1 << 16, f),
+        let size = f.metadata().ok().map(|m| m.len()).filter(|n| *n > 0);
+        let opts = PublishOptions {
             format,
             kind,
-            target.as_ref(),
-            &mut report,
-        )
+            target: target.as_ref(),
+            ledger,
+            rejects,
+            progress: publish::upload_bar(mode, size),
+        };
+        publish::publish(BufReader::with_capacity(1 << 16, f), opts, &mut report)
     }
     .with_context(|| format!("{}", args.file.display()))?;
-    eprintln!(
+    let topic = target.as_ref().map(|t| t.topic.as_str());
+    eprint!(
         "{}",
-        stats.summary(target.as_ref().map(|t| t.topic.as_str()))
+        publish::render_summary(
+            &stats,
+            &SummaryContext {
+                file: &args.file.display().to_string(),
+                topic,
+                rejects: args.rejects.as_deref(),
+                ledger: ledger_file.as_deref(),
+                elapsed: started.elapsed(),
+            }
+        )
     );
+    eprintln!("{}", stats.summary(topic));
     Ok(())
+}
+
+/// `$XDG_STATE_HOME/vroegsignaal/ledger`, else `~/.local/state/vroegsignaal/ledger`.
+fn default_ledger_dir() -> Option<PathBuf> {
+    let nonempty = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    nonempty("XDG_STATE_HOME")
+        .or_else(|| nonempty("HOME").map(|h| h.join(".local/state")))
+        .map(|d| d.join("vroegsignaal/ledger"))
 }
 
 pub(crate) fn cmd_tasks(config: &Path, args: TasksArgs) -> Result<()> {

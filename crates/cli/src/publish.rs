@@ -5,22 +5,34 @@
 //! - The file is streamed (one reused line buffer); nothing is held per line beyond what the
 //!   producer queue holds.
 //! - Every non-blank line ends as accepted or rejected; a rejected line is reported as
-//!   `line N: <reason>` on the report writer (stdout) and the run goes on.
+//!   `line N: rejected: <reason>` on the report writer (stdout), optionally also in the
+//!   machine-readable rejection report ([`report`]), and the run goes on.
+//! - A valid event the upload ledger ([`ledger`]) knows as delivered to this topic on this
+//!   cluster is skipped, so a re-upload after a crash or timeout produces only the rest.
 //! - Producing: `enable.idempotence=true`, `acks=all`, key `creditor_id/customer_ref`, value the
 //!   line's own JSON bytes (JSON lines) or the row converted to contract JSON (CSV). A full local
 //!   queue is drained by polling, and the command returns only after every delivery report has
 //!   arrived; a single failed delivery is an error.
+
+mod ledger;
+mod progress;
+mod report;
 
 use std::io::{BufRead, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use indicatif::ProgressBar;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::{ClientContext, Message};
-use vroeg_domain::messages::InputEvent;
+use vroeg_domain::messages::{ArrearsEventType, FieldError, InputEvent, ObjectionEventType};
 use vroeg_engine::kafka::ClientSettings;
+
+pub use ledger::{ContentHash, EventKey, Ledger, LedgerEntry, LedgerError, Seen, ledger_path};
+pub use progress::{PROGRESS_EVERY, ProgressMode, upload_bar};
+pub use report::{Rejection, RejectsFile, RejectsFormat, SummaryContext, Tally, render_summary};
 
 use crate::upload::{CsvHeader, TopicKind, UploadFormat};
 
@@ -39,6 +51,17 @@ pub enum PublishError {
     /// The producer could not be created or refused a record.
     #[error("kafka: {0}")]
     Kafka(#[from] KafkaError),
+    /// The upload ledger.
+    #[error("{0}")]
+    Ledger(#[from] LedgerError),
+    /// Writing the rejection report.
+    #[error("rejection report {}: {source}", path.display())]
+    Rejects {
+        /// The report file.
+        path: std::path::PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
     /// Deliveries failed or did not finish in time.
     #[error(
         "{failed} of {sent} record(s) not delivered to {topic}{}",
@@ -76,14 +99,23 @@ pub struct PublishStats {
     pub accepted: u64,
     /// Invalid lines.
     pub rejected: u64,
+    /// Valid lines not produced because the ledger says they were delivered before (or an
+    /// identical line came earlier in this upload).
+    pub skipped: u64,
     /// Records delivered (0 on a dry run).
     pub delivered: u64,
+    /// Per kind and per field, for the summary table.
+    pub tally: Tally,
 }
 
 impl PublishStats {
-    /// The one-line summary for stderr.
+    /// The one-line summary for stderr (the last line `publish` prints; scripts grep it).
     pub fn summary(&self, target: Option<&str>) -> String {
         let tail = match target {
+            Some(t) if self.skipped > 0 => format!(
+                "; {} delivered to {t}, {} already delivered earlier (skipped)",
+                self.delivered, self.skipped
+            ),
             Some(t) => format!("; {} delivered to {t}", self.delivered),
             None => "; dry run, nothing produced".to_owned(),
         };
@@ -94,30 +126,48 @@ impl PublishStats {
     }
 }
 
-/// Counts delivery reports; keeps the first failure (line number and error, never the data).
+/// What the producer is told about each record; handed back in its delivery report.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    line: usize,
+    entry: Option<LedgerEntry>,
+}
+
+/// Counts delivery reports; keeps the first failure (line number and error, never the data) and
+/// the ledger entries of acknowledged records.
 #[derive(Debug, Default)]
 struct Deliveries {
     ok: AtomicU64,
     failed: AtomicU64,
     first_failure: Mutex<Option<String>>,
+    acked: Mutex<Vec<LedgerEntry>>,
 }
 
 impl ClientContext for Deliveries {}
 
 impl ProducerContext for Deliveries {
-    type DeliveryOpaque = usize;
+    type DeliveryOpaque = Box<Sent>;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, line: usize) {
+    fn delivery(&self, result: &DeliveryResult<'_>, sent: Box<Sent>) {
         match result {
             Ok(_) => {
                 self.ok.fetch_add(1, Ordering::Relaxed);
+                if let Some(e) = sent.entry
+                    && let Ok(mut acked) = self.acked.lock()
+                {
+                    acked.push(e);
+                }
             }
             Err((e, m)) => {
                 self.failed.fetch_add(1, Ordering::Relaxed);
                 if let Ok(mut first) = self.first_failure.lock()
                     && first.is_none()
                 {
-                    *first = Some(format!("line {line}, partition {}: {e}", m.partition()));
+                    *first = Some(format!(
+                        "line {}, partition {}: {e}",
+                        sent.line,
+                        m.partition()
+                    ));
                 }
             }
         }
@@ -160,7 +210,19 @@ impl Sink {
         key: &str,
         value: &[u8],
     ) -> Result<(), PublishError> {
-        let mut record = BaseRecord::with_opaque_to(&self.topic, line)
+        self.send_tracked(line, key, value, None)
+    }
+
+    /// Sends a record whose ledger entry is handed back by [`Sink::take_acked`] once the broker
+    /// acknowledged it.
+    pub(crate) fn send_tracked(
+        &mut self,
+        line: usize,
+        key: &str,
+        value: &[u8],
+        entry: Option<LedgerEntry>,
+    ) -> Result<(), PublishError> {
+        let mut record = BaseRecord::with_opaque_to(&self.topic, Box::new(Sent { line, entry }))
             .key(key)
             .payload(value);
         loop {
@@ -181,21 +243,39 @@ impl Sink {
         Ok(())
     }
 
+    /// Ledger entries of the records acknowledged since the last call.
+    pub(crate) fn take_acked(&self) -> Vec<LedgerEntry> {
+        self.producer
+            .context()
+            .acked
+            .lock()
+            .map(|mut a| std::mem::take(&mut *a))
+            .unwrap_or_default()
+    }
+
     /// Waits for every delivery report (bounded by the delivery timeout plus a margin).
     pub(crate) fn finish(self) -> Result<u64, PublishError> {
+        self.finish_tracked().0
+    }
+
+    /// [`Sink::finish`], also handing back the ledger entries acknowledged since the last
+    /// [`Sink::take_acked`], whether or not every record was delivered: what was delivered is
+    /// recorded either way, so a re-upload sends only the rest.
+    pub(crate) fn finish_tracked(self) -> (Result<u64, PublishError>, Vec<LedgerEntry>) {
         let deadline = Instant::now() + self.delivery_timeout + Duration::from_secs(5);
         while self.producer.in_flight_count() > 0 && Instant::now() < deadline {
             // flush serves the delivery callbacks while it waits.
             let _ = self.producer.flush(Duration::from_millis(500));
         }
         self.producer.poll(Duration::ZERO);
+        let acked = self.take_acked();
         let ctx = self.producer.context();
         let ok = ctx.ok.load(Ordering::Relaxed);
         if ok == self.sent {
-            return Ok(ok);
+            return (Ok(ok), acked);
         }
         let first = ctx.first_failure.lock().ok().and_then(|f| f.clone());
-        Err(PublishError::Delivery {
+        let err = PublishError::Delivery {
             topic: self.topic.clone(),
             sent: self.sent,
             failed: self.sent - ok,
@@ -205,54 +285,218 @@ impl Sink {
                     self.producer.in_flight_count()
                 ))
             }),
-        })
+        };
+        (Err(err), acked)
     }
 }
 
-/// Validates one upload line: the JSON bytes to produce and the key, or the reason it is
-/// rejected.
-pub fn check_line(json: &[u8], kind: TopicKind) -> Result<String, String> {
-    let event = vroeg_codec::decode_input(json).map_err(|e| e.to_string())?;
-    if let Err(errors) = event.validate() {
-        return Err(errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; "));
-    }
-    kind.check(&event)?;
-    Ok(match &event {
+/// Validates one upload line exactly as the pipeline's ingest stage does: the decoded event, or
+/// the `event_id` (when readable) and every field error.
+pub fn check_event(
+    json: &[u8],
+    kind: TopicKind,
+) -> Result<InputEvent, (Option<String>, Vec<FieldError>)> {
+    let event = vroeg_codec::decode_input(json).map_err(|e| (e.event_id, e.errors))?;
+    let id = || Some(event.event_id().to_owned());
+    event.validate().map_err(|errors| (id(), errors))?;
+    kind.check(&event)
+        .map_err(|problem| (id(), vec![FieldError::new("event_type", problem)]))?;
+    Ok(event)
+}
+
+/// The Kafka key of an event: `creditor_id/customer_ref` (feedback: `case_id`).
+fn kafka_key(event: &InputEvent) -> String {
+    match event {
         InputEvent::Arrears(a) => format!("{}/{}", a.creditor_id, a.customer_ref),
         InputEvent::Objection(o) => format!("{}/{}", o.creditor_id, o.customer_ref),
         InputEvent::Feedback(f) => f.case_id.clone(),
-    })
+    }
 }
 
-/// Reads the upload from `input`, reports rejected lines to `report`, and produces the accepted
-/// ones to `target` (none: a dry run).
+/// `(sector, event_type)` for the summary; sector `-` where there is none.
+fn kind_labels(event: &InputEvent) -> (&'static str, &'static str) {
+    match event {
+        InputEvent::Arrears(a) => (
+            a.sector.as_str(),
+            match a.event_type {
+                ArrearsEventType::Arrears => "ARREARS",
+                ArrearsEventType::Resolved => "RESOLVED",
+            },
+        ),
+        InputEvent::Objection(o) => (
+            "-",
+            match o.event_type {
+                ObjectionEventType::Objection => "OBJECTION",
+                ObjectionEventType::ObjectionWithdrawn => "OBJECTION_WITHDRAWN",
+                ObjectionEventType::ConsentGiven => "CONSENT_GIVEN",
+                ObjectionEventType::ConsentWithdrawn => "CONSENT_WITHDRAWN",
+            },
+        ),
+        InputEvent::Feedback(_) => ("-", "FEEDBACK"),
+    }
+}
+
+/// The ledger entry of a valid event: its identity and a hash of its canonical JSON (the decoded
+/// event re-encoded), so the same event uploaded as CSV or as JSON lines, with fields in another
+/// order or a postcode spelled `3011 AB` or `3011AB`, is recognised as the same.
+fn ledger_entry(event: &InputEvent) -> Result<LedgerEntry, serde_json::Error> {
+    let (creditor, canonical) = match event {
+        InputEvent::Arrears(a) => (a.creditor_id.as_str(), serde_json::to_vec(a)?),
+        InputEvent::Objection(o) => (o.creditor_id.as_str(), serde_json::to_vec(o)?),
+        InputEvent::Feedback(f) => (f.case_id.as_str(), serde_json::to_vec(f)?),
+    };
+    Ok(LedgerEntry::new(creditor, event.event_id(), &canonical))
+}
+
+/// How one upload runs.
+#[derive(Debug)]
+pub struct PublishOptions<'a> {
+    /// CSV or JSON lines.
+    pub format: UploadFormat,
+    /// Arrears or objections.
+    pub kind: TopicKind,
+    /// Where accepted events go; `None`: a dry run.
+    pub target: Option<&'a Target>,
+    /// Events delivered before, skipped; updated with what this upload delivers. Ignored on a
+    /// dry run.
+    pub ledger: Option<Ledger>,
+    /// The machine-readable rejection report.
+    pub rejects: Option<RejectsFile>,
+    /// Moved as the file is read (a hidden bar when none is wanted).
+    pub progress: ProgressBar,
+}
+
+/// Reads the upload from `input`, reports rejected lines to `report` (one line each) and to the
+/// rejection report, and produces the accepted ones to the target, skipping those the ledger
+/// knows as delivered.
 pub fn publish(
     input: impl BufRead,
+    opts: PublishOptions<'_>,
+    report: &mut impl Write,
+) -> Result<PublishStats, PublishError> {
+    let PublishOptions {
+        format,
+        kind,
+        target,
+        ledger,
+        mut rejects,
+        progress,
+    } = opts;
+    let mut ledger = target.and(ledger);
+    let result = read_and_send(
+        input,
+        format,
+        kind,
+        target,
+        ledger.as_mut(),
+        rejects.as_mut(),
+        &progress,
+        report,
+    );
+    let (mut stats, sink) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            progress.finish_and_clear();
+            if let Some(r) = rejects {
+                r.discard();
+            }
+            // What was acknowledged before the failure is already in the ledger (or is sent
+            // again next time, which the pipeline's event_id idempotency absorbs).
+            if let Some(l) = ledger {
+                let _ = l.close();
+            }
+            return Err(e);
+        }
+    };
+    report.flush()?;
+    // The whole file has been judged: the rejection report is complete whatever the broker does.
+    if let Some(r) = rejects {
+        let path = r.path().to_owned();
+        r.finish()
+            .map_err(|source| PublishError::Rejects { path, source })?;
+    }
+    progress.set_message("waiting for the broker's delivery reports");
+    let delivered = match sink {
+        Some(s) => {
+            let (result, acked) = s.finish_tracked();
+            if let Some(l) = ledger.as_mut() {
+                l.record(&acked)?;
+            }
+            Some(result)
+        }
+        None => None,
+    };
+    progress.finish_and_clear();
+    if let Some(l) = ledger {
+        l.close()?;
+    }
+    if let Some(d) = delivered {
+        stats.delivered = d?;
+    }
+    Ok(stats)
+}
+
+#[allow(clippy::too_many_arguments)] // one private step of `publish`, its options unpacked
+fn read_and_send(
+    mut input: impl BufRead,
     format: UploadFormat,
     kind: TopicKind,
     target: Option<&Target>,
+    mut ledger: Option<&mut Ledger>,
+    mut rejects: Option<&mut RejectsFile>,
+    progress: &ProgressBar,
     report: &mut impl Write,
-) -> Result<PublishStats, PublishError> {
+) -> Result<(PublishStats, Option<Sink>), PublishError> {
     let mut sink = target.map(Sink::new).transpose()?;
     let mut stats = PublishStats::default();
     let mut header: Option<CsvHeader> = None;
-    let mut input = input;
     let mut buf = Vec::with_capacity(4096);
     let mut line_no = 0usize;
+    let mut bytes = 0u64;
+    let mut reject = |stats: &mut PublishStats, r: Rejection| -> Result<(), PublishError> {
+        stats.lines += 1;
+        stats.rejected += 1;
+        let field = match r.errors.first() {
+            Some(e) if !e.field.is_empty() => e.field.clone(),
+            _ => "(line)".to_owned(),
+        };
+        *stats.tally.rejected_by_field.entry(field).or_default() += 1;
+        writeln!(report, "line {}: rejected: {}", r.line, r.reason())?;
+        if let Some(f) = rejects.as_deref_mut() {
+            f.write(&r).map_err(|source| PublishError::Rejects {
+                path: f.path().to_owned(),
+                source,
+            })?;
+        }
+        Ok(())
+    };
     loop {
         buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
+        let n = input.read_until(b'\n', &mut buf)?;
+        if n == 0 {
             break;
         }
+        bytes += n as u64;
         line_no += 1;
+        if (line_no as u64).is_multiple_of(PROGRESS_EVERY) {
+            progress.set_position(bytes);
+            progress.set_message(format!(
+                "{} accepted, {} rejected",
+                stats.accepted, stats.rejected
+            ));
+            if let (Some(l), Some(s)) = (ledger.as_deref_mut(), sink.as_ref()) {
+                l.record(&s.take_acked())?;
+            }
+        }
         let line = trim_line(&buf);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let whole_line = |problem: &str| Rejection {
+            line: line_no,
+            event_id: None,
+            errors: vec![FieldError::new("", problem)],
+        };
         let converted;
         let json: &[u8] = match format {
             UploadFormat::Jsonl => line,
@@ -263,7 +507,7 @@ pub fn publish(
                         return Err(PublishError::Header("not UTF-8".to_owned()));
                     }
                     Err(_) => {
-                        reject(&mut stats, report, line_no, "not UTF-8 text")?;
+                        reject(&mut stats, whole_line("not UTF-8 text"))?;
                         continue;
                     }
                 };
@@ -272,54 +516,84 @@ pub fn publish(
                     continue;
                 };
                 match h.row_to_json(text) {
-                    // serde's position points into the converted JSON, not the CSV: leave it out.
                     Ok(j) => {
                         converted = j;
                         &converted
                     }
                     Err(reason) => {
-                        reject(&mut stats, report, line_no, &reason)?;
+                        reject(&mut stats, whole_line(&reason))?;
                         continue;
                     }
                 }
             }
         };
-        match check_line(json, kind).map_err(|r| match format {
-            UploadFormat::Csv => strip_json_position(&r),
-            UploadFormat::Jsonl => r,
-        }) {
-            Ok(key) => {
-                stats.lines += 1;
-                stats.accepted += 1;
-                if let Some(s) = sink.as_mut() {
-                    s.send(line_no, &key, json)?;
+        let event = match check_event(json, kind) {
+            Ok(e) => e,
+            Err((event_id, mut errors)) => {
+                if format == UploadFormat::Csv {
+                    // serde's position points into the JSON made from the row, not the file.
+                    for e in &mut errors {
+                        e.problem = strip_json_position(&e.problem);
+                    }
+                }
+                let r = Rejection {
+                    line: line_no,
+                    event_id,
+                    errors,
+                };
+                reject(&mut stats, r)?;
+                continue;
+            }
+        };
+        let entry = match ledger.as_deref_mut() {
+            Some(l) => {
+                let entry = ledger_entry(&event).map_err(std::io::Error::other)?;
+                match l.check_and_claim(entry) {
+                    Seen::New => Some(entry),
+                    Seen::AlreadyDelivered => {
+                        stats.lines += 1;
+                        stats.accepted += 1;
+                        stats.skipped += 1;
+                        count_kind(&mut stats, &event);
+                        continue;
+                    }
+                    Seen::Conflict => {
+                        let problem = "this event_id was already delivered (by an earlier \
+                                       upload or earlier in this file) with different content; \
+                                       a changed event needs a new event_id";
+                        let r = Rejection {
+                            line: line_no,
+                            event_id: Some(event.event_id().to_owned()),
+                            errors: vec![FieldError::new("event_id", problem)],
+                        };
+                        reject(&mut stats, r)?;
+                        continue;
+                    }
                 }
             }
-            Err(reason) => reject(&mut stats, report, line_no, &reason)?,
+            None => None,
+        };
+        stats.lines += 1;
+        stats.accepted += 1;
+        count_kind(&mut stats, &event);
+        if let Some(s) = sink.as_mut() {
+            s.send_tracked(line_no, &kafka_key(&event), json, entry)?;
         }
     }
     if format == UploadFormat::Csv && header.is_none() {
         return Err(PublishError::NoHeader);
     }
-    report.flush()?;
-    if let Some(s) = sink {
-        stats.delivered = s.finish()?;
-    }
-    Ok(stats)
+    progress.set_position(bytes);
+    Ok((stats, sink))
 }
 
-fn reject(
-    stats: &mut PublishStats,
-    report: &mut impl Write,
-    line_no: usize,
-    reason: &str,
-) -> Result<(), PublishError> {
-    stats.lines += 1;
-    stats.rejected += 1;
-    // One line per rejection, whatever the reason contains.
-    let reason = reason.replace(['\n', '\r'], " ");
-    writeln!(report, "line {line_no}: rejected: {reason}")?;
-    Ok(())
+fn count_kind(stats: &mut PublishStats, event: &InputEvent) {
+    let (sector, kind) = kind_labels(event);
+    *stats
+        .tally
+        .accepted_by_kind
+        .entry((sector.to_owned(), kind.to_owned()))
+        .or_default() += 1;
 }
 
 /// Removes serde's ` at line N column M` (a position in the JSON made from a CSV row).
@@ -354,24 +628,37 @@ mod tests {
 
     const GOOD: &str = r#"{"event_id":"e1","creditor_id":"c","sector":"HUUR","event_type":"RESOLVED","customer_ref":"K1","occurred_at":"2026-10-15T09:00:00Z","address":{"postcode":"3011 AB","house_number":10}}"#;
 
+    fn dry_run(input: &str, format: UploadFormat) -> (PublishStats, String) {
+        let mut report = Vec::new();
+        let opts = PublishOptions {
+            format,
+            kind: TopicKind::Arrears,
+            target: None,
+            ledger: None,
+            rejects: None,
+            progress: ProgressBar::hidden(),
+        };
+        let stats = publish(input.as_bytes(), opts, &mut report).unwrap();
+        (stats, String::from_utf8(report).unwrap())
+    }
+
     #[test]
     fn dry_run_reports_bad_lines_by_number() {
         let input = format!("{GOOD}\n\n{{\"event_id\":1}}\n{GOOD}\r\nnot json\n");
-        let mut report = Vec::new();
-        let stats = publish(
-            input.as_bytes(),
-            UploadFormat::Jsonl,
-            TopicKind::Arrears,
-            None,
-            &mut report,
-        )
-        .unwrap();
+        let (stats, report) = dry_run(&input, UploadFormat::Jsonl);
         assert_eq!((stats.lines, stats.accepted, stats.rejected), (4, 2, 2));
-        let report = String::from_utf8(report).unwrap();
         let lines: Vec<&str> = report.lines().collect();
         assert_eq!(lines.len(), 2, "{report}");
         assert!(lines[0].starts_with("line 3: rejected: "), "{report}");
         assert!(lines[1].starts_with("line 5: rejected: "), "{report}");
+        assert_eq!(
+            stats
+                .tally
+                .accepted_by_kind
+                .get(&("HUUR".to_owned(), "RESOLVED".to_owned())),
+            Some(&2)
+        );
+        assert_eq!(stats.tally.rejected_by_field.values().sum::<u64>(), 2);
     }
 
     #[test]
@@ -388,11 +675,30 @@ mod tests {
 
     #[test]
     fn wrong_topic_kind_is_rejected() {
-        assert_eq!(
-            check_line(GOOD.as_bytes(), TopicKind::Arrears).unwrap(),
-            "c/K1"
+        let e = check_event(GOOD.as_bytes(), TopicKind::Arrears).unwrap();
+        assert_eq!(kafka_key(&e), "c/K1");
+        let (id, errors) = check_event(GOOD.as_bytes(), TopicKind::Objections).unwrap_err();
+        assert_eq!(id.as_deref(), Some("e1"));
+        assert_eq!(errors[0].field, "event_type");
+        assert!(
+            errors[0].problem.contains("--topic-kind arrears"),
+            "{errors:?}"
         );
-        let e = check_line(GOOD.as_bytes(), TopicKind::Objections).unwrap_err();
-        assert!(e.contains("--topic-kind arrears"), "{e}");
+    }
+
+    #[test]
+    fn the_same_event_in_another_spelling_has_the_same_ledger_entry() {
+        let a = check_event(GOOD.as_bytes(), TopicKind::Arrears).unwrap();
+        let respelled = GOOD
+            .replace("3011 AB", "3011ab")
+            .replace(r#""event_id":"e1","#, "");
+        let respelled = respelled.replacen('{', r#"{"event_id":"e1","#, 1);
+        let b = check_event(respelled.as_bytes(), TopicKind::Arrears).unwrap();
+        assert_eq!(ledger_entry(&a).unwrap(), ledger_entry(&b).unwrap());
+        let changed = GOOD.replace("K1", "K2");
+        let c = check_event(changed.as_bytes(), TopicKind::Arrears).unwrap();
+        let (ea, ec) = (ledger_entry(&a).unwrap(), ledger_entry(&c).unwrap());
+        assert_eq!(ea.key, ec.key, "same creditor and event_id");
+        assert_ne!(ea.content, ec.content);
     }
 }

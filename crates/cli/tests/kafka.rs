@@ -36,7 +36,10 @@ fn run(prefix: &str, args: &[&str]) -> Output {
         }
     }
     let config = workspace().join("config/vroegsignaal.toml");
+    // Upload ledgers of test runs stay under target/, not in the user's home.
+    let ledgers = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kafka-tests-ledgers");
     cmd.env("VROEGSIGNAAL__KAFKA__TOPIC_PREFIX", prefix)
+        .env("VROEGSIGNAAL_LEDGER_DIR", ledgers)
         .arg("--config")
         .arg(config)
         .args(args)

@@ -59,6 +59,11 @@ pub fn command(prefix: &str) -> Command {
     }
     cmd.env("VROEGSIGNAAL__KAFKA__TOPIC_PREFIX", prefix)
         .env("VROEGSIGNAAL_PSEUDONYM_KEY", KEY)
+        // Upload ledgers of test runs stay under target/, not in the user's home.
+        .env(
+            "VROEGSIGNAAL_LEDGER_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-ledgers"),
+        )
         .arg("--config")
         .arg(config_file())
         .stdin(Stdio::null());
