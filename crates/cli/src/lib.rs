@@ -23,6 +23,7 @@ pub mod demo;
 pub mod feedback;
 pub mod generate;
 pub mod golden;
+pub mod groupread;
 pub mod import;
 pub mod publish;
 pub mod readback;

@@ -9,14 +9,14 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::error::KafkaError;
-use rdkafka::{ClientContext, Message};
+use rdkafka::Message;
 use vroeg_domain::messages::CreditorStatus;
 use vroeg_engine::kafka::ClientSettings;
+
+use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,22 +52,12 @@ pub struct StatusOptions {
 /// Why the topic could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum StatusError {
-    /// A client error.
-    #[error("kafka: {0}")]
-    Kafka(#[from] KafkaError),
+    /// Reading the topic as a group (client error, join timeout).
+    #[error(transparent)]
+    Read(#[from] GroupReadError),
     /// Writing the output.
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// The group never got an assignment.
-    #[error("no partitions of {topic} assigned within {waited:?}{}", last.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]
-    JoinTimeout {
-        /// The topic.
-        topic: String,
-        /// How long it waited.
-        waited: Duration,
-        /// The last consumer error seen.
-        last: Option<String>,
-    },
     /// Encoding a status for output.
     #[error("encoding a status: {0}")]
     Encode(String),
@@ -94,21 +84,6 @@ impl StatusStats {
              {} undecodable",
             self.records, self.shown, self.duplicates, self.undecodable
         )
-    }
-}
-
-#[derive(Debug, Default)]
-struct JoinWatch {
-    joined: AtomicBool,
-}
-
-impl ClientContext for JoinWatch {}
-
-impl ConsumerContext for JoinWatch {
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Assign(_) = rebalance {
-            self.joined.store(true, Ordering::Release);
-        }
     }
 }
 
@@ -146,123 +121,61 @@ pub fn read_status(
     out: &mut impl Write,
     diag: &mut impl Write,
 ) -> Result<StatusStats, StatusError> {
-    let consumer: BaseConsumer<JoinWatch> = opts
-        .settings
-        .client_config()
-        .set("group.id", &opts.group)
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "1000")
-        .set("max.poll.interval.ms", "300000")
-        .create_with_context(JoinWatch::default())?;
-    consumer.subscribe(&[&opts.topic])?;
+    let read = GroupReadOptions {
+        settings: opts.settings.clone(),
+        topic: opts.topic.clone(),
+        group: opts.group.clone(),
+        follow: opts.follow,
+        idle: opts.idle,
+        join_timeout: opts.join_timeout,
+    };
     if opts.format == StatusFormat::Csv {
         writeln!(out, "{CSV_HEADER}")?;
     }
-    let result = poll_loop(&consumer, opts, stop, out, diag);
-    let final_commit = commit(&consumer, out);
-    consumer.unsubscribe();
-    let stats = result?;
-    final_commit?;
-    Ok(stats)
-}
-
-fn poll_loop(
-    consumer: &BaseConsumer<JoinWatch>,
-    opts: &StatusOptions,
-    stop: &AtomicBool,
-    out: &mut impl Write,
-    diag: &mut impl Write,
-) -> Result<StatusStats, StatusError> {
-    let started = Instant::now();
     let mut stats = StatusStats::default();
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
-    let mut last_activity: Option<Instant> = None;
-    let mut last_commit = Instant::now();
-    let mut uncommitted = false;
-    let mut last_error: Option<String> = None;
     let mut buf = Vec::with_capacity(512);
-    while !stop.load(Ordering::Acquire) {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
-                stats.records += 1;
-                last_activity = Some(Instant::now());
-                match m.payload().map(vroeg_codec::decode_creditor_status) {
-                    Some(Ok(s)) => {
-                        let id = (s.signal_id.clone(), plain(&s.status), plain(&s.at));
-                        if seen.insert(id) {
-                            match opts.format {
-                                StatusFormat::Json => {
-                                    buf.clear();
-                                    vroeg_codec::encode_json(&s, &mut buf)
-                                        .map_err(|e| StatusError::Encode(e.to_string()))?;
-                                    buf.push(b'\n');
-                                    out.write_all(&buf)?;
-                                }
-                                StatusFormat::Csv => writeln!(out, "{}", csv_line(&s))?,
-                            }
-                            stats.shown += 1;
-                        } else {
-                            stats.duplicates += 1;
+    read_as_group(&read, stop, out, |m, out| -> Result<(), StatusError> {
+        stats.records += 1;
+        match m.payload().map(vroeg_codec::decode_creditor_status) {
+            Some(Ok(s)) => {
+                let id = (s.signal_id.clone(), plain(&s.status), plain(&s.at));
+                if seen.insert(id) {
+                    match opts.format {
+                        StatusFormat::Json => {
+                            buf.clear();
+                            vroeg_codec::encode_json(&s, &mut buf)
+                                .map_err(|e| StatusError::Encode(e.to_string()))?;
+                            buf.push(b'\n');
+                            out.write_all(&buf)?;
                         }
+                        StatusFormat::Csv => writeln!(out, "{}", csv_line(&s))?,
                     }
-                    Some(Err(e)) => {
-                        stats.undecodable += 1;
-                        let fields = e
-                            .errors
-                            .iter()
-                            .map(|f| f.field.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        writeln!(
-                            diag,
-                            "status: partition {} offset {}: not a CreditorStatus (fields: {fields})",
-                            m.partition(),
-                            m.offset()
-                        )?;
-                    }
-                    None => {}
+                    stats.shown += 1;
+                } else {
+                    stats.duplicates += 1;
                 }
-                consumer.store_offset_from_message(&m)?;
-                uncommitted = true;
             }
-            Some(Err(e)) => last_error = Some(e.to_string()),
+            Some(Err(e)) => {
+                stats.undecodable += 1;
+                let fields = e
+                    .errors
+                    .iter()
+                    .map(|f| f.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                writeln!(
+                    diag,
+                    "status: partition {} offset {}: not a CreditorStatus (fields: {fields})",
+                    m.partition(),
+                    m.offset()
+                )?;
+            }
             None => {}
         }
-        let joined = consumer.context().joined.load(Ordering::Acquire);
-        if joined && last_activity.is_none() {
-            last_activity = Some(Instant::now());
-        }
-        if uncommitted && last_commit.elapsed() >= Duration::from_millis(500) {
-            commit(consumer, out)?;
-            uncommitted = false;
-            last_commit = Instant::now();
-        }
-        if !opts.follow {
-            match last_activity {
-                Some(t) if t.elapsed() >= opts.idle => break,
-                None if started.elapsed() >= opts.join_timeout => {
-                    return Err(StatusError::JoinTimeout {
-                        topic: opts.topic.clone(),
-                        waited: opts.join_timeout,
-                        last: last_error,
-                    });
-                }
-                _ => {}
-            }
-        }
-    }
+        Ok(())
+    })?;
     Ok(stats)
-}
-
-fn commit(consumer: &BaseConsumer<JoinWatch>, out: &mut impl Write) -> Result<(), StatusError> {
-    out.flush()?;
-    match consumer.commit_consumer_state(CommitMode::Sync) {
-        Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => Ok(()),
-        other => Ok(other?),
-    }
 }
 
 #[cfg(test)]

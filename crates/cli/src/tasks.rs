@@ -17,14 +17,14 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::error::KafkaError;
-use rdkafka::{ClientContext, Message};
+use rdkafka::Message;
 use vroeg_domain::messages::OutreachTask;
 use vroeg_engine::kafka::ClientSettings;
+
+use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,22 +57,12 @@ pub struct TasksOptions {
 /// Why the queue could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum TasksError {
-    /// A client error.
-    #[error("kafka: {0}")]
-    Kafka(#[from] KafkaError),
+    /// Reading the topic as a group (client error, join timeout).
+    #[error(transparent)]
+    Read(#[from] GroupReadError),
     /// Writing the output.
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// The group never got an assignment.
-    #[error("no partitions of {topic} assigned within {waited:?}{}", last.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]
-    JoinTimeout {
-        /// The topic.
-        topic: String,
-        /// How long it waited.
-        waited: Duration,
-        /// The last consumer error seen.
-        last: Option<String>,
-    },
     /// Encoding a task for output.
     #[error("encoding a task: {0}")]
     Encode(String),
@@ -103,21 +93,6 @@ impl TasksStats {
 }
 
 /// Notes when the group has handed this member its partitions.
-#[derive(Debug, Default)]
-struct JoinWatch {
-    joined: AtomicBool,
-}
-
-impl ClientContext for JoinWatch {}
-
-impl ConsumerContext for JoinWatch {
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Assign(_) = rebalance {
-            self.joined.store(true, Ordering::Release);
-        }
-    }
-}
-
 /// Highest version shown per task id; decides what is new.
 #[derive(Debug, Default)]
 pub struct Dedupe {
@@ -206,105 +181,48 @@ pub fn read_tasks(
     out: &mut impl Write,
     diag: &mut impl Write,
 ) -> Result<TasksStats, TasksError> {
-    let consumer: BaseConsumer<JoinWatch> = opts
-        .settings
-        .client_config()
-        .set("group.id", &opts.group)
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        // Quick group joins (a join waits about half the session timeout on Tansu).
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "1000")
-        .set("max.poll.interval.ms", "300000")
-        .create_with_context(JoinWatch::default())?;
-    consumer.subscribe(&[&opts.topic])?;
-
-    let result = poll_loop(&consumer, opts, stop, out, diag);
-    // Leave the group cleanly whatever happened; the commit of what was shown comes first.
-    let final_commit = commit(&consumer, out);
-    consumer.unsubscribe();
-    let stats = result?;
-    final_commit?;
-    Ok(stats)
-}
-
-fn poll_loop(
-    consumer: &BaseConsumer<JoinWatch>,
-    opts: &TasksOptions,
-    stop: &AtomicBool,
-    out: &mut impl Write,
-    diag: &mut impl Write,
-) -> Result<TasksStats, TasksError> {
-    let started = Instant::now();
+    let read = GroupReadOptions {
+        settings: opts.settings.clone(),
+        topic: opts.topic.clone(),
+        group: opts.group.clone(),
+        follow: opts.follow,
+        idle: opts.idle,
+        join_timeout: opts.join_timeout,
+    };
     let mut stats = TasksStats::default();
     let mut dedupe = Dedupe::default();
-    let mut last_activity: Option<Instant> = None;
-    let mut last_commit = Instant::now();
-    let mut uncommitted = false;
-    let mut last_error: Option<String> = None;
     let mut buf = Vec::with_capacity(4096);
-    while !stop.load(Ordering::Acquire) {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
-                stats.records += 1;
-                last_activity = Some(Instant::now());
-                match m.payload().map(vroeg_codec::decode_outreach_task) {
-                    Some(Ok(task)) => {
-                        if dedupe.admit(&task.task_id, task.version) {
-                            print_task(&task, opts.format, &mut buf, out)?;
-                            stats.shown += 1;
-                        } else {
-                            stats.duplicates += 1;
-                        }
-                    }
-                    Some(Err(e)) => {
-                        stats.undecodable += 1;
-                        // Field paths and problems only: the record may hold personal data.
-                        let fields = e
-                            .errors
-                            .iter()
-                            .map(|f| f.field.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        writeln!(
-                            diag,
-                            "tasks: partition {} offset {}: not an OutreachTask (fields: {fields})",
-                            m.partition(),
-                            m.offset()
-                        )?;
-                    }
-                    None => {} // a tombstone: nothing to show
+    read_as_group(&read, stop, out, |m, out| -> Result<(), TasksError> {
+        stats.records += 1;
+        match m.payload().map(vroeg_codec::decode_outreach_task) {
+            Some(Ok(task)) => {
+                if dedupe.admit(&task.task_id, task.version) {
+                    print_task(&task, opts.format, &mut buf, out)?;
+                    stats.shown += 1;
+                } else {
+                    stats.duplicates += 1;
                 }
-                consumer.store_offset_from_message(&m)?;
-                uncommitted = true;
             }
-            Some(Err(e)) => last_error = Some(e.to_string()),
-            None => {}
-        }
-        let joined = consumer.context().joined.load(Ordering::Acquire);
-        if joined && last_activity.is_none() {
-            last_activity = Some(Instant::now());
-        }
-        if uncommitted && last_commit.elapsed() >= Duration::from_millis(500) {
-            commit(consumer, out)?;
-            uncommitted = false;
-            last_commit = Instant::now();
-        }
-        if !opts.follow {
-            match last_activity {
-                Some(t) if t.elapsed() >= opts.idle => break,
-                None if started.elapsed() >= opts.join_timeout => {
-                    return Err(TasksError::JoinTimeout {
-                        topic: opts.topic.clone(),
-                        waited: opts.join_timeout,
-                        last: last_error,
-                    });
-                }
-                _ => {}
+            Some(Err(e)) => {
+                stats.undecodable += 1;
+                // Field paths and problems only: the record may hold personal data.
+                let fields = e
+                    .errors
+                    .iter()
+                    .map(|f| f.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                writeln!(
+                    diag,
+                    "tasks: partition {} offset {}: not an OutreachTask (fields: {fields})",
+                    m.partition(),
+                    m.offset()
+                )?;
             }
+            None => {} // a tombstone: nothing to show
         }
-    }
+        Ok(())
+    })?;
     Ok(stats)
 }
 
@@ -324,16 +242,6 @@ fn print_task(
         TaskFormat::Text => writeln!(out, "{}", text_line(task))?,
     }
     Ok(())
-}
-
-/// Flushes the output, then commits the stored offsets: only what was shown is committed.
-fn commit(consumer: &BaseConsumer<JoinWatch>, out: &mut impl Write) -> Result<(), TasksError> {
-    out.flush()?;
-    match consumer.commit_consumer_state(CommitMode::Sync) {
-        // Nothing stored since the last commit.
-        Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => Ok(()),
-        other => Ok(other?),
-    }
 }
 
 #[cfg(test)]
