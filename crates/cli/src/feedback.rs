@@ -18,9 +18,11 @@ use std::io::{BufRead, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use vroeg_domain::messages::FeedbackEvent;
+use vroeg_domain::messages::{FeedbackEvent, FieldError};
 
-use crate::publish::{PublishError, Sink, Target, strip_json_position, trim_line};
+use crate::publish::{
+    PublishError, Rejection, RejectsFile, Sink, Target, strip_json_position, trim_line,
+};
 use crate::upload::{UploadFormat, split_fields};
 
 /// The CSV columns of a feedback upload, in the documented order.
@@ -254,14 +256,16 @@ impl Header {
     }
 }
 
-/// Reads a feedback file from `input`, reports rejected lines to `report`, and produces the
-/// accepted events to `target` (none: a dry run). `now` is the `occurred_at` of lines without one.
+/// Reads a feedback file from `input`, reports rejected lines to `report` (and, machine-readable,
+/// to `rejects`, the same report `publish --rejects` writes), and produces the accepted events to
+/// `target` (none: a dry run). `now` is the `occurred_at` of lines without one.
 pub fn upload(
     input: impl BufRead,
     format: UploadFormat,
     target: Option<&Target>,
     now: DateTime<Utc>,
     report: &mut impl Write,
+    mut rejects: Option<&mut RejectsFile>,
 ) -> Result<FeedbackStats, FeedbackError> {
     let mut sink = target.map(Sink::new).transpose()?;
     let mut stats = FeedbackStats::default();
@@ -299,6 +303,12 @@ pub fn upload(
                 }
             },
         };
+        let event_id = object
+            .as_ref()
+            .ok()
+            .and_then(|o| o.get("event_id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let checked = object.and_then(|o| {
             // serde's position points into the re-encoded JSON, not the file: leave it out.
             let event = check_object(o, line, now).map_err(|r| strip_json_position(&r))?;
@@ -317,6 +327,13 @@ pub fn upload(
                 stats.rejected += 1;
                 let reason = reason.replace(['\n', '\r'], " ");
                 writeln!(report, "line {line_no}: rejected: {reason}")?;
+                if let Some(r) = rejects.as_deref_mut() {
+                    r.write(&Rejection {
+                        line: line_no,
+                        event_id,
+                        errors: field_errors(&reason),
+                    })?;
+                }
             }
         }
     }
@@ -330,9 +347,38 @@ pub fn upload(
     Ok(stats)
 }
 
+/// A rejection reason (`field: problem; field: problem`) as field errors; a part without a field
+/// path belongs to the line as a whole (empty field).
+fn field_errors(reason: &str) -> Vec<FieldError> {
+    reason
+        .split("; ")
+        .map(|part| match part.split_once(": ") {
+            Some((field, problem)) if !field.is_empty() && !field.contains(' ') => {
+                FieldError::new(field, problem)
+            }
+            _ => FieldError::new("", part),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_become_field_errors() {
+        assert_eq!(
+            field_errors("contact_attempt.soort: unknown value; case_id: not a case id"),
+            vec![
+                FieldError::new("contact_attempt.soort", "unknown value"),
+                FieldError::new("case_id", "not a case id")
+            ]
+        );
+        assert_eq!(
+            field_errors("not a JSON object"),
+            vec![FieldError::new("", "not a JSON object")]
+        );
+    }
 
     const CASE: &str = "cs_dev_ezdaj6n4zokhdiljjedwq4jidcmjzbtb_1";
 
@@ -355,6 +401,7 @@ mod tests {
             None,
             now(),
             &mut report,
+            None,
         )
         .unwrap();
         assert_eq!((stats.lines, stats.accepted, stats.rejected), (3, 1, 2));

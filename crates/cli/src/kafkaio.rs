@@ -327,6 +327,10 @@ pub(crate) struct FeedbackArgs {
     /// File format; default: from the extension (`.csv` → csv, otherwise jsonl).
     #[arg(long, value_enum, requires = "file")]
     format: Option<FormatArg>,
+    /// Also write the rejected lines, machine-readable, to this file: JSON lines
+    /// (`{"line","event_id","errors":[{"field","problem"}]}`), or CSV when it ends in `.csv`.
+    #[arg(long, value_name = "F", requires = "file")]
+    rejects: Option<PathBuf>,
     /// Brokers `HOST:PORT[,..]`; default: VROEGSIGNAAL_BROKERS, else the config's kafka.brokers.
     #[arg(long, value_name = "HOST:PORT[,..]")]
     brokers: Option<String>,
@@ -437,6 +441,13 @@ pub(crate) fn cmd_feedback(config: &Path, args: FeedbackArgs) -> Result<()> {
         };
         let target = target_for(args.brokers.clone())?;
         let mut report = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        let mut rejects = match &args.rejects {
+            Some(p) => Some(
+                vroegsignaal::publish::RejectsFile::create(p)
+                    .with_context(|| format!("{}", p.display()))?,
+            ),
+            None => None,
+        };
         let stats = if file == Path::new("-") {
             feedback::upload(
                 io::stdin().lock(),
@@ -444,18 +455,34 @@ pub(crate) fn cmd_feedback(config: &Path, args: FeedbackArgs) -> Result<()> {
                 target.as_ref(),
                 now,
                 &mut report,
+                rejects.as_mut(),
             )
         } else {
-            let f = File::open(file).with_context(|| format!("{}", file.display()))?;
-            feedback::upload(
-                BufReader::with_capacity(1 << 16, f),
-                format,
-                target.as_ref(),
-                now,
-                &mut report,
-            )
+            match File::open(file) {
+                Ok(f) => feedback::upload(
+                    BufReader::with_capacity(1 << 16, f),
+                    format,
+                    target.as_ref(),
+                    now,
+                    &mut report,
+                    rejects.as_mut(),
+                ),
+                Err(e) => Err(e.into()),
+            }
+        };
+        let stats = match stats {
+            Ok(s) => s,
+            Err(e) => {
+                if let Some(r) = rejects {
+                    r.discard();
+                }
+                return Err(anyhow::Error::new(e).context(format!("{}", file.display())));
+            }
+        };
+        if let Some(r) = rejects {
+            let path = r.finish().context("writing the rejection report")?;
+            eprintln!("rejected lines listed in {}", path.display());
         }
-        .with_context(|| format!("{}", file.display()))?;
         eprintln!(
             "{}",
             stats.summary(target.as_ref().map(|t| t.topic.as_str()))

@@ -76,6 +76,42 @@ fn dry_run_reports_exactly_the_bad_lines() {
     assert!(out.contains("line 6: rejected: resultaat"), "{out}");
     assert!(text(&o.stderr).contains("6 event(s): 3 accepted, 3 rejected"));
 
+    // The same, machine-readable: one JSON object per rejected line, field paths and problems.
+    let rejects = std::env::temp_dir().join(format!("fb-rejects-{}.jsonl", std::process::id()));
+    let o = run(
+        "x.",
+        &[
+            "feedback",
+            "--dry-run",
+            "--file",
+            &data("feedback-with-errors.csv"),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    std::fs::remove_file(&rejects).unwrap();
+    let lines: Vec<u64> = rows.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [3, 4, 6]);
+    let fields: Vec<&str> = rows
+        .iter()
+        .map(|r| r["errors"][0]["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["contact_attempt.soort", "case_id", "resultaat"],
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| !r["errors"][0]["problem"].as_str().unwrap().is_empty())
+    );
+
     let o = run(
         "x.",
         &[
