@@ -15,6 +15,7 @@ use vroeg_domain::municipality::Gemeentecode;
 use vroeg_engine::kafka::ClientSettings;
 use vroeg_engine::topics::Topics;
 use vroegsignaal::config::{Env, Settings};
+use vroegsignaal::groupread::GroupReadOptions;
 use vroegsignaal::publish::{
     self, Ledger, ProgressMode, PublishOptions, RejectsFile, SummaryContext, Target,
 };
@@ -87,19 +88,13 @@ enum KindArg {
     Objections,
 }
 
-/// `vroegsignaal tasks`.
+/// How `tasks` and `status` read their topic as a consumer group.
 #[derive(Debug, Args)]
-pub(crate) struct TasksArgs {
-    /// The municipality (CBS code, `0518` or `GM0518`).
-    #[arg(long, value_name = "CODE")]
-    municipality: String,
-    /// Output: the contract's OutreachTask JSON per line, or a readable line per task.
-    #[arg(long, value_enum, default_value_t = TaskFormatArg::Text)]
-    format: TaskFormatArg,
+pub(crate) struct GroupReadArgs {
     /// Keep reading until SIGINT/SIGTERM instead of stopping when caught up.
     #[arg(long)]
     follow: bool,
-    /// Consumer group; default `vroegsignaal-tasks-<code>`.
+    /// Consumer group; default `vroegsignaal-tasks-<code>` / `vroegsignaal-status-<creditor>`.
     #[arg(long, value_name = "G")]
     group: Option<String>,
     /// Brokers `HOST:PORT[,..]`; default: VROEGSIGNAAL_BROKERS, else the config's kafka.brokers.
@@ -111,6 +106,39 @@ pub(crate) struct TasksArgs {
     /// How long joining the consumer group may take.
     #[arg(long, value_name = "MS", default_value_t = 60_000)]
     join_timeout_ms: u64,
+}
+
+impl GroupReadArgs {
+    /// The read options for `topic(topics)`, with `default_group` unless `--group` was given.
+    fn options(
+        self,
+        config: &Path,
+        topic: impl FnOnce(&Topics) -> String,
+        default_group: String,
+    ) -> Result<GroupReadOptions> {
+        let (settings, topics) = kafka(config, self.brokers)?;
+        Ok(GroupReadOptions {
+            settings,
+            topic: topic(&topics),
+            group: self.group.unwrap_or(default_group),
+            follow: self.follow,
+            idle: Duration::from_millis(self.idle_ms),
+            join_timeout: Duration::from_millis(self.join_timeout_ms),
+        })
+    }
+}
+
+/// `vroegsignaal tasks`.
+#[derive(Debug, Args)]
+pub(crate) struct TasksArgs {
+    /// The municipality (CBS code, `0518` or `GM0518`).
+    #[arg(long, value_name = "CODE")]
+    municipality: String,
+    /// Output: the contract's OutreachTask JSON per line, or a readable line per task.
+    #[arg(long, value_enum, default_value_t = TaskFormatArg::Text)]
+    format: TaskFormatArg,
+    #[command(flatten)]
+    read: GroupReadArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -252,28 +280,24 @@ pub(crate) fn cmd_tasks(config: &Path, args: TasksArgs) -> Result<()> {
         .municipality
         .parse()
         .map_err(|e| anyhow::anyhow!("--municipality: {e}"))?;
-    let (settings, topics) = kafka(config, args.brokers)?;
     let opts = TasksOptions {
-        settings,
-        topic: topics.outreach(code),
-        group: args
-            .group
-            .unwrap_or_else(|| format!("vroegsignaal-tasks-{code}")),
+        read: args.read.options(
+            config,
+            |t| t.outreach(code),
+            format!("vroegsignaal-tasks-{code}"),
+        )?,
         format: match args.format {
             TaskFormatArg::Json => TaskFormat::Json,
             TaskFormatArg::Text => TaskFormat::Text,
         },
-        follow: args.follow,
-        idle: Duration::from_millis(args.idle_ms),
-        join_timeout: Duration::from_millis(args.join_timeout_ms),
     };
     let stop = Arc::new(AtomicBool::new(false));
-    if opts.follow {
+    if opts.read.follow {
         stop_on_signal(Arc::clone(&stop))?;
     }
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let stats = tasks::read_tasks(&opts, &stop, &mut out, &mut io::stderr().lock())?;
-    eprintln!("{}", stats.summary(&opts.topic));
+    eprintln!("{}", stats.summary(&opts.read.topic));
     Ok(())
 }
 
@@ -382,21 +406,8 @@ pub(crate) struct StatusArgs {
     /// (`customer_ref,signal_id,status,at`).
     #[arg(long, value_enum, default_value_t = StatusFormatArg::Json)]
     format: StatusFormatArg,
-    /// Keep reading until SIGINT/SIGTERM instead of stopping when caught up.
-    #[arg(long)]
-    follow: bool,
-    /// Consumer group; default `vroegsignaal-status-<creditor>`.
-    #[arg(long, value_name = "G")]
-    group: Option<String>,
-    /// Brokers `HOST:PORT[,..]`; default: VROEGSIGNAAL_BROKERS, else the config's kafka.brokers.
-    #[arg(long, value_name = "HOST:PORT[,..]")]
-    brokers: Option<String>,
-    /// Without --follow: caught up after this long without a new record.
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
-    idle_ms: u64,
-    /// How long joining the consumer group may take.
-    #[arg(long, value_name = "MS", default_value_t = 60_000)]
-    join_timeout_ms: u64,
+    #[command(flatten)]
+    read: GroupReadArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -561,28 +572,24 @@ pub(crate) fn cmd_status(config: &Path, args: StatusArgs) -> Result<()> {
     {
         bail!("--creditor: letters, digits, '-', '_' or '.' only, got {creditor:?}");
     }
-    let (settings, topics) = kafka(config, args.brokers)?;
     let opts = StatusOptions {
-        settings,
-        topic: topics.creditor_status(creditor),
-        group: args
-            .group
-            .unwrap_or_else(|| format!("vroegsignaal-status-{creditor}")),
+        read: args.read.options(
+            config,
+            |t| t.creditor_status(creditor),
+            format!("vroegsignaal-status-{creditor}"),
+        )?,
         format: match args.format {
             StatusFormatArg::Json => StatusFormat::Json,
             StatusFormatArg::Csv => StatusFormat::Csv,
         },
-        follow: args.follow,
-        idle: Duration::from_millis(args.idle_ms),
-        join_timeout: Duration::from_millis(args.join_timeout_ms),
     };
     let stop = Arc::new(AtomicBool::new(false));
-    if opts.follow {
+    if opts.read.follow {
         stop_on_signal(Arc::clone(&stop))?;
     }
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let stats = status::read_status(&opts, &stop, &mut out, &mut io::stderr().lock())?;
-    eprintln!("{}", stats.summary(&opts.topic));
+    eprintln!("{}", stats.summary(&opts.read.topic));
     Ok(())
 }
 

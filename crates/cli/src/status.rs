@@ -10,13 +10,10 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
-
-use rdkafka::Message;
-use vroeg_domain::messages::CreditorStatus;
-use vroeg_engine::kafka::ClientSettings;
 
 use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group};
+use rdkafka::Message;
+use vroeg_domain::messages::CreditorStatus;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,20 +30,10 @@ pub const CSV_HEADER: &str = "customer_ref,signal_id,status,at";
 /// What to read and how.
 #[derive(Debug, Clone)]
 pub struct StatusOptions {
-    /// Broker settings.
-    pub settings: ClientSettings,
-    /// The creditor-status topic.
-    pub topic: String,
-    /// Consumer group.
-    pub group: String,
+    /// The topic, the group and when to stop.
+    pub read: GroupReadOptions,
     /// Output format.
     pub format: StatusFormat,
-    /// Run until stopped instead of until idle.
-    pub follow: bool,
-    /// Without `follow`: stop after this long without a new record.
-    pub idle: Duration,
-    /// How long joining the group may take before giving up.
-    pub join_timeout: Duration,
 }
 
 /// Why the topic could not be read.
@@ -121,21 +108,13 @@ pub fn read_status(
     out: &mut impl Write,
     diag: &mut impl Write,
 ) -> Result<StatusStats, StatusError> {
-    let read = GroupReadOptions {
-        settings: opts.settings.clone(),
-        topic: opts.topic.clone(),
-        group: opts.group.clone(),
-        follow: opts.follow,
-        idle: opts.idle,
-        join_timeout: opts.join_timeout,
-    };
     if opts.format == StatusFormat::Csv {
         writeln!(out, "{CSV_HEADER}")?;
     }
     let mut stats = StatusStats::default();
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
     let mut buf = Vec::with_capacity(512);
-    read_as_group(&read, stop, out, |m, out| -> Result<(), StatusError> {
+    read_as_group(&opts.read, stop, out, |m, out| -> Result<(), StatusError> {
         stats.records += 1;
         match m.payload().map(vroeg_codec::decode_creditor_status) {
             Some(Ok(s)) => {

@@ -18,13 +18,10 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
-
-use rdkafka::Message;
-use vroeg_domain::messages::OutreachTask;
-use vroeg_engine::kafka::ClientSettings;
 
 use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group};
+use rdkafka::Message;
+use vroeg_domain::messages::OutreachTask;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,20 +35,10 @@ pub enum TaskFormat {
 /// What to read and how.
 #[derive(Debug, Clone)]
 pub struct TasksOptions {
-    /// Broker settings.
-    pub settings: ClientSettings,
-    /// The outreach topic.
-    pub topic: String,
-    /// Consumer group.
-    pub group: String,
+    /// The topic, the group and when to stop.
+    pub read: GroupReadOptions,
     /// Output format.
     pub format: TaskFormat,
-    /// Run until stopped instead of until idle.
-    pub follow: bool,
-    /// Without `follow`: stop after this long without a new record.
-    pub idle: Duration,
-    /// How long joining the group may take before giving up.
-    pub join_timeout: Duration,
 }
 
 /// Why the queue could not be read.
@@ -181,18 +168,10 @@ pub fn read_tasks(
     out: &mut impl Write,
     diag: &mut impl Write,
 ) -> Result<TasksStats, TasksError> {
-    let read = GroupReadOptions {
-        settings: opts.settings.clone(),
-        topic: opts.topic.clone(),
-        group: opts.group.clone(),
-        follow: opts.follow,
-        idle: opts.idle,
-        join_timeout: opts.join_timeout,
-    };
     let mut stats = TasksStats::default();
     let mut dedupe = Dedupe::default();
     let mut buf = Vec::with_capacity(4096);
-    read_as_group(&read, stop, out, |m, out| -> Result<(), TasksError> {
+    read_as_group(&opts.read, stop, out, |m, out| -> Result<(), TasksError> {
         stats.records += 1;
         match m.payload().map(vroeg_codec::decode_outreach_task) {
             Some(Ok(task)) => {
