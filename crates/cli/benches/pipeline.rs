@@ -1,5 +1,6 @@
 //! The core's throughput on one core, stage by stage: decode (JSON) → admit (validate, route,
-//! pseudonymise) → household rules and timers → encode every decision (JSON).
+//! pseudonymise) → household rules and timers → encode every decision (JSON); then the same
+//! chain in one pass per event (`end to end`).
 //!
 //! `cargo bench -p vroegsignaal --bench pipeline [-- EVENTS]` (default 200,000 generated events).
 //! Single-threaded on purpose: the figure is per core. Results go to `docs/BENCHMARKS.md`.
@@ -117,6 +118,25 @@ fn main() {
     let encode = t.elapsed().saturating_sub(admit + rules);
     std::mem::forget(sim);
 
+    // 5. End to end in one pass, as one core runs it: decode each line, admit, household rules
+    //    and timers, encode every decision. Inputs that fail to decode are skipped (as above).
+    let t = Instant::now();
+    let mut sim = Simulator::new();
+    let mut e2e_decisions = 0usize;
+    for l in &lines {
+        if let Ok(e) = vroeg_codec::decode_input(l) {
+            sim.process(e, &ctx, &mut |d| {
+                out.clear();
+                let _ = vroeg_codec::encode_json(&d, &mut out);
+                out.push(b'\n');
+                e2e_decisions += 1;
+            });
+        }
+    }
+    let end_to_end = t.elapsed();
+    std::mem::forget(sim);
+    assert_eq!(e2e_decisions, count);
+
     let total = decode + admit + rules + encode;
     // Integer arithmetic only (the workspace forbids floats): events per second and milliseconds.
     let per_sec = |d: std::time::Duration| {
@@ -137,6 +157,7 @@ fn main() {
         ("household rules", rules),
         ("encode decisions", encode),
         ("total", total),
+        ("end to end", end_to_end),
     ] {
         println!(
             "{name:>18}: {:>8} ms  {:>10} events/s",

@@ -55,7 +55,16 @@ enum Sniffed {
 /// Finds the first `"event_type"` key followed by `:` and a string value, without parsing.
 fn sniff_event_type(bytes: &[u8]) -> Option<Sniffed> {
     const KEY: &[u8] = b"\"event_type\"";
-    let at = bytes.windows(KEY.len()).position(|w| w == KEY)?;
+    // Candidates start at a quote; comparing only there keeps this a cheap scan (a comparison at
+    // every byte offset cost more than the rest of the sniff).
+    let mut from = 0;
+    let at = loop {
+        let q = from + bytes.get(from..)?.iter().position(|b| *b == b'"')?;
+        if bytes[q..].starts_with(KEY) {
+            break q;
+        }
+        from = q + 1;
+    };
     let rest = &bytes[at + KEY.len()..];
     let rest = rest
         .trim_ascii_start()
@@ -80,11 +89,15 @@ pub fn decode_input(bytes: &[u8]) -> Result<InputEvent, DecodeError> {
     // The guess only picks which strict decoder runs — that decoder checks `event_type` itself —
     // so a wrong guess (the text also occurring inside a string value) just falls through to the
     // careful path below, which also produces the precise error.
-    if let Some(kind) = sniff_event_type(bytes) {
+    // The line's UTF-8 is checked once here, so the parser can read it as `str` and skip the
+    // per-string check; invalid UTF-8 goes to the careful path, which reports it.
+    if let Some(kind) = sniff_event_type(bytes)
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
         let fast = match kind {
-            Sniffed::Arrears => serde_json::from_slice(bytes).map(InputEvent::Arrears),
-            Sniffed::Objection => serde_json::from_slice(bytes).map(InputEvent::Objection),
-            Sniffed::Feedback => serde_json::from_slice(bytes).map(InputEvent::Feedback),
+            Sniffed::Arrears => serde_json::from_str(text).map(InputEvent::Arrears),
+            Sniffed::Objection => serde_json::from_str(text).map(InputEvent::Objection),
+            Sniffed::Feedback => serde_json::from_str(text).map(InputEvent::Feedback),
         };
         if let Ok(event) = fast {
             return Ok(event);

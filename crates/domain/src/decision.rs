@@ -4,7 +4,7 @@
 //! reason a caseworker can read. Only [`DecisionKind::Task`] carries personal data (in
 //! `task.contact`); [`Decision::pseudonymous`] is the form the audit topic carries.
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -159,7 +159,7 @@ pub enum DecisionKind {
         /// Why.
         reason_code: PendingReason,
         /// When the household will be looked at again.
-        until: DateTime<Utc>,
+        until: DateTime<chrono::Utc>,
     },
     /// State changed, nothing went out.
     Recorded {
@@ -195,7 +195,7 @@ impl DecisionKind {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Decision {
     /// When it was taken (event time, or the tick's time).
-    pub at: DateTime<Utc>,
+    pub at: DateTime<chrono::Utc>,
     /// The rule that produced it.
     pub rule: String,
     /// Why, in words a caseworker understands.
@@ -246,13 +246,22 @@ impl Decision {
     }
 }
 
+/// A time written the way chrono writes it, faster (`crate::serde_time`).
+struct Rfc3339<'a>(&'a DateTime<chrono::Utc>);
+
+impl Serialize for Rfc3339<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::serde_time::ser_utc(self.0, s)
+    }
+}
+
 impl Serialize for Decision {
     /// Field order is fixed (`decision`, `at`, `rule`, `reason`, `event_id`, `household_id`, then
     /// the kind's fields) so that output is byte-for-byte reproducible and reads well.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("decision", self.kind.name())?;
-        m.serialize_entry("at", &self.at)?;
+        m.serialize_entry("at", &Rfc3339(&self.at))?;
         m.serialize_entry("rule", &self.rule)?;
         m.serialize_entry("reason", &self.reason)?;
         if let Some(e) = &self.event_id {
@@ -315,7 +324,7 @@ impl Serialize for Decision {
             DecisionKind::Purged {} => {}
             DecisionKind::Pending { reason_code, until } => {
                 m.serialize_entry("reason_code", reason_code)?;
-                m.serialize_entry("until", until)?;
+                m.serialize_entry("until", &Rfc3339(until))?;
             }
             DecisionKind::Recorded { reason_code } => {
                 m.serialize_entry("reason_code", reason_code)?;

@@ -34,6 +34,8 @@ pub mod routing;
 pub mod routing_load;
 pub mod rules;
 pub mod sector;
+mod serde_time;
 pub mod simulation;
+mod text;
 
 pub use error::ValueError;

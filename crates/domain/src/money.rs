@@ -67,18 +67,35 @@ impl Money {
 
     /// Dutch notation for reasons a caseworker reads: `EUR 1.512,40`.
     pub fn dutch(self) -> String {
+        let mut s = String::with_capacity(16);
+        self.write_dutch(&mut s);
+        s
+    }
+
+    /// Appends [`Money::dutch`] to `out` without allocating on its own.
+    pub fn write_dutch(self, out: &mut String) {
         let cents = self.cents();
         let euros = cents / 100;
         let rest = cents % 100;
-        let digits = euros.to_string();
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        let mut buf = [0u8; 24];
+        let digits = crate::text::i64_digits(euros, &mut buf);
+        out.push_str("EUR ");
         for (i, ch) in digits.chars().enumerate() {
             if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push('.');
+                out.push('.');
             }
-            grouped.push(ch);
+            out.push(ch);
         }
-        format!("EUR {grouped},{rest:02}")
+        out.push(',');
+        if (0..10).contains(&rest) {
+            out.push('0');
+        }
+        if rest >= 0 {
+            out.push_str(crate::text::i64_digits(rest, &mut buf));
+        } else {
+            // Negative amounts do not occur (refused on parse); kept exact anyway.
+            let _ = std::fmt::Write::write_fmt(out, format_args!("{rest:02}"));
+        }
     }
 }
 

@@ -7,9 +7,10 @@
 //! recognisably different, and state can be re-keyed deliberately rather than by accident.
 
 use std::fmt;
+use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Sha256;
 
 use crate::address::HouseholdKey;
@@ -93,7 +94,7 @@ impl PseudonymKey {
         s.push_str(&self.id);
         s.push('_');
         base32_lower(&digest[..20], &mut s);
-        HouseholdId(s)
+        HouseholdId(s.into())
     }
 
     /// A keyed pseudonym of any text (e.g. a customer reference in a log line).
@@ -134,9 +135,12 @@ fn base32_lower(bytes: &[u8], out: &mut String) {
 }
 
 /// A household's pseudonym, e.g. `hh_dev_3q9…`. The only way households appear outside a task.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct HouseholdId(String);
+///
+/// Shared text (`Arc<str>`): the id is copied into every decision, task, timer and map key of
+/// its household, and a clone is a reference count, not an allocation. Equality, order, hash,
+/// `Debug` and the serde form are those of the text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HouseholdId(Arc<str>);
 
 impl HouseholdId {
     /// The text.
@@ -146,7 +150,19 @@ impl HouseholdId {
 
     /// Wraps an id read back from a topic or state store.
     pub fn from_stored(s: String) -> Self {
-        HouseholdId(s)
+        HouseholdId(s.into())
+    }
+}
+
+impl Serialize for HouseholdId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for HouseholdId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(HouseholdId::from_stored)
     }
 }
 

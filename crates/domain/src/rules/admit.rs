@@ -67,16 +67,17 @@ pub fn case_household(case_id: &str) -> Option<HouseholdId> {
 /// Admits one decoded event: contract cross-checks, creditor registry, routing, connection, and
 /// the legal-basis checks that need no history (consent reference present, experiment active).
 pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Admission {
-    let event_id = event.event_id().to_owned();
+    // The event id is copied only into decisions; an accepted event keeps its own.
+    let event_id = || Some(event.event_id().to_owned());
     if let Err(errors) = event.validate() {
-        return Admission::Decided(vec![rejected(errors, Some(event_id), now)]);
+        return Admission::Decided(vec![rejected(errors, event_id(), now)]);
     }
     let decided = |hh: Option<HouseholdId>, rule: &str, reason: String, kind: DecisionKind| {
         Admission::Decided(vec![Decision {
             at: now,
             rule: rule.to_owned(),
             reason,
-            event_id: Some(event_id.clone()),
+            event_id: event_id(),
             household_id: hh,
             kind,
         }])
@@ -89,7 +90,7 @@ pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Ad
                     rule: ids::CONTRACT_CREDITOR.to_owned(),
                     ..rejected(
                         vec![FieldError::new("creditor_id", problem)],
-                        Some(event_id.clone()),
+                        event_id(),
                         now,
                     )
                 }]);
@@ -109,7 +110,7 @@ pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Ad
                         "case_id",
                         "not a case id issued by vroegsignaal",
                     )],
-                    Some(event_id),
+                    Some(e.event_id.clone()),
                     now,
                 )]),
             };

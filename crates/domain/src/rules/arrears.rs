@@ -207,8 +207,8 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
     let Some(rules) = step.rules() else {
         return;
     };
-    let rec = state.arrears[i].clone();
-    let signal_id = signal_id_of(state, &rec.creditor_id, &rec.customer_ref, &rec.event_id);
+    // Borrowed, not cloned: only the path that makes a signal needs its own copy.
+    let rec = &state.arrears[i];
     let Some(rule) = rules.sectors.get(&rec.sector) else {
         return;
     };
@@ -216,7 +216,6 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
 
     if days < rule.min_days {
         let due = day_start(plus_days(rec.since, rule.min_days));
-        state.arrears[i].stage = ArrearsStage::Waiting { due };
         step.emit(
             ids::WINDOW_TOO_YOUNG,
             format!(
@@ -230,8 +229,10 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
                 until: due,
             },
         );
+        state.arrears[i].stage = ArrearsStage::Waiting { due };
         return;
     }
+    let signal_id = signal_id_of(state, &rec.creditor_id, &rec.customer_ref, &rec.event_id);
 
     let suppress = |step: &mut Step<'_, '_>, rule_id: &str, why: String, code: SuppressReason| {
         step.emit(
@@ -270,7 +271,7 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
         return;
     }
 
-    let missing = missing_preconditions(rule, &rec);
+    let missing = missing_preconditions(rule, rec);
     if !missing.is_empty() {
         suppress(
             step,
@@ -336,6 +337,7 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
     let updated_signal = rule
         .updated_signal_after_days
         .is_some_and(|after| days > after);
+    let rec = rec.clone();
     state.arrears[i].stage = ArrearsStage::Signalled {
         signal_id: signal_id.clone(),
         amount: rec.amount,

@@ -1,6 +1,8 @@
 //! Cases and their tasks: bundling, dispatch, versions, classification, priority and deadline
 //! (RULES.md §3, §4, §4b).
 
+use std::fmt::Write as _;
+
 use chrono::{Duration, NaiveDate};
 
 use super::reasons;
@@ -156,14 +158,16 @@ pub(super) fn emit_version(
     };
     case.version += 1;
     let task = build_task(state, &mut case, step, status);
-    let reason = format!(
-        "{what} voor gemeente {} ({}, prioriteit {:?}, eerste contact uiterlijk {}): {}",
+    let mut reason = String::with_capacity(what.len() + 96 + joined_len(&task.reasons));
+    let _ = write!(
+        reason,
+        "{what} voor gemeente {} ({}, prioriteit {:?}, eerste contact uiterlijk {}): ",
         task.municipality_code,
         classification_name(task.classification),
         task.priority,
         task.due_date,
-        task.reasons.join(" | ")
     );
+    push_joined(&mut reason, &task.reasons);
     state.case = Some(case);
     step.emit(
         rule,
@@ -172,6 +176,21 @@ pub(super) fn emit_version(
             task: Box::new(task),
         },
     );
+}
+
+/// The length of `parts.join(" | ")`.
+fn joined_len(parts: &[String]) -> usize {
+    parts.iter().map(|p| p.len() + 3).sum()
+}
+
+/// Appends `parts.join(" | ")` without building it first.
+fn push_joined(out: &mut String, parts: &[String]) {
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" | ");
+        }
+        out.push_str(p);
+    }
 }
 
 fn classification_name(c: Classification) -> &'static str {
@@ -378,12 +397,13 @@ fn known_to_debt_help_update(
         picked_up_told: Vec::new(),
     };
     let task = build_task(state, &mut case, step, TaskStatus::Updated);
-    let reason = format!(
-        "Inwoner al bekend bij schuldhulpverlening: nieuw signaal als update van gesloten zaak {} voor gemeente {}: {}",
-        task.case_id,
-        task.municipality_code,
-        task.reasons.join(" | ")
+    let mut reason = String::with_capacity(160 + joined_len(&task.reasons));
+    let _ = write!(
+        reason,
+        "Inwoner al bekend bij schuldhulpverlening: nieuw signaal als update van gesloten zaak {} voor gemeente {}: ",
+        task.case_id, task.municipality_code,
     );
+    push_joined(&mut reason, &task.reasons);
     step.emit(
         ids::CASE_KNOWN_TO_DEBT_HELP,
         reason,

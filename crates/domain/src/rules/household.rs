@@ -25,12 +25,19 @@ pub fn apply(
     now: DateTime<Utc>,
     ctx: &RuleContext<'_>,
 ) -> Vec<Decision> {
-    let event_id = input.event.event_id().to_owned();
-    let mut step = Step::new(now, ctx, Some(event_id.clone()), input.household_id.clone());
+    let event_id = input.event.event_id();
+    let mut step = Step::new(
+        now,
+        ctx,
+        Some(event_id.to_owned()),
+        input.household_id.clone(),
+    );
 
+    // The address is cloned only for a new household (the event handlers copy it into existing
+    // state themselves).
     let address = match &input.event {
-        InputEvent::Arrears(e) => Some(e.address.clone()),
-        InputEvent::Objection(e) => Some(e.address.clone()),
+        InputEvent::Arrears(e) => Some(&e.address),
+        InputEvent::Objection(e) => Some(&e.address),
         InputEvent::Feedback(_) => None,
     };
     let household = match (state.as_mut(), address) {
@@ -38,7 +45,7 @@ pub fn apply(
         (None, Some(address)) => state.insert(HouseholdState::new(
             input.household_id.clone(),
             input.municipality,
-            address,
+            address.clone(),
             now,
         )),
         (None, None) => {
@@ -54,7 +61,7 @@ pub fn apply(
         }
     };
 
-    let hash = event_hash(&event_id);
+    let hash = event_hash(event_id);
     if household.recent_events.contains(&hash) {
         step.emit(
             ids::IDEMPOTENCY,

@@ -1,10 +1,13 @@
 //! Reasons in words a caseworker understands. Dutch, because the people who read them work in
 //! Dutch; amounts in Dutch notation (`EUR 512,40`).
 
+use std::fmt::Write as _;
+
 use chrono::NaiveDate;
 
 use crate::money::Money;
 use crate::sector::Sector;
+use crate::text::push_u32;
 
 /// The person objected to signals from this creditor.
 pub(crate) fn objection(sector: Sector) -> String {
@@ -13,10 +16,18 @@ pub(crate) fn objection(sector: Sector) -> String {
 
 /// `1 herinnering` / `3 herinneringen`.
 pub(crate) fn reminders(n: u32) -> String {
+    let mut s = String::with_capacity(16);
+    push_reminders(&mut s, n);
+    s
+}
+
+/// Appends [`reminders`].
+fn push_reminders(out: &mut String, n: u32) {
     if n == 1 {
-        "1 herinnering".to_owned()
+        out.push_str("1 herinnering");
     } else {
-        format!("{n} herinneringen")
+        push_u32(out, n);
+        out.push_str(" herinneringen");
     }
 }
 
@@ -34,16 +45,22 @@ pub(crate) fn signal_line(
     updated_signal: bool,
     resolved: bool,
 ) -> String {
-    let mut s = format!(
-        "{sector}: {days} dagen achterstand van {}; {}; geen bezwaar",
-        amount.dutch(),
-        reminders(reminders_sent)
-    );
+    // Built with `push_str` rather than `format!`: this line is made for every signal of every
+    // task version, and `core::fmt` was a measurable part of the household stage.
+    let mut s = String::with_capacity(160);
+    s.push_str(sector.as_str());
+    s.push_str(": ");
+    push_u32(&mut s, days);
+    s.push_str(" dagen achterstand van ");
+    amount.write_dutch(&mut s);
+    s.push_str("; ");
+    push_reminders(&mut s, reminders_sent);
+    s.push_str("; geen bezwaar");
     if crisis {
         s.push_str("; CRISIS: dreigende uithuiszetting of afsluiting");
     }
     if let Some(d) = end_of_supply {
-        s.push_str(&format!("; einde levering op {d}"));
+        let _ = write!(s, "; einde levering op {d}");
     }
     if warm_handover {
         s.push_str("; warme overdracht: schuldeiser heeft al contact");

@@ -69,9 +69,14 @@ impl<'a, 'c> Step<'a, 'c> {
             CreditorStatusValue::Repeat => "herhaalde melding",
             CreditorStatusValue::Unjustified => "onterecht signaal",
         };
+        let mut reason = String::with_capacity(20 + creditor_id.len() + what.len());
+        reason.push_str("schuldeiser ");
+        reason.push_str(creditor_id);
+        reason.push_str(" hoort: ");
+        reason.push_str(what);
         self.emit(
             ids::CREDITOR_STATUS,
-            format!("schuldeiser {creditor_id} hoort: {what}"),
+            reason,
             DecisionKind::CreditorStatus {
                 creditor_id: creditor_id.to_owned(),
                 customer_ref: customer_ref.to_owned(),
