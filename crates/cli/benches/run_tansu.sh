@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../../.."
 N=${1:-1000000}
 BIN=target/release/vroegsignaal
 TANSU=${VROEGSIGNAAL_TANSU:?run: export VROEGSIGNAAL_TANSU=$(bash .ci/install-brokers.sh)}
-PORT=19092; HTTP=19464
+PORT=${BENCH_PORT:-19092}; HTTP=${BENCH_HTTP:-19464}
 D=${BENCH_DIR:-/tmp/vroeg-bench}; mkdir -p $D
 $TANSU broker --listener-url tcp://127.0.0.1:$PORT --advertised-listener-url tcp://127.0.0.1:$PORT --storage-engine memory://tansu/ > $D/tansu.log 2>&1 &
 TPID=$!
