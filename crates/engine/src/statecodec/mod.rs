@@ -3,16 +3,20 @@
 //! Two forms are read, one is written:
 //! - **v0** (written until 2026-11-22): the [`StateRecord`] as JSON, first byte `{`.
 //! - **v1** (written now, household records only): the bytes [`V1_MAGIC`] (`0x00 0x01`) followed
-//!   by the raw-deflate compression of exactly the v0 JSON of the same record.
+//!   by the raw-deflate compression of the record's JSON value in the [`packed`] form (keys as
+//!   one-byte indices, dates and timestamps as numbers, varints).
 //!
-//! Why compressed JSON and not a schema'd binary form: the household state is a deep serde
-//! structure owned by `vroeg-domain` that keeps growing fields with `#[serde(default)]`; JSON keeps
-//! that evolution story (old records stay readable by name), and deflate removes what makes the
-//! JSON big — repeated field names, the household pseudonym repeated in case and task ids, dates
-//! as text. Measured on generated traffic (docs/BENCHMARKS.md): ~1.7 kB → a few hundred bytes.
-//! A leading `0x00` can never start a JSON document, so the two forms cannot be confused, and the
-//! second byte leaves room for later versions. Offsets and marker records stay JSON: they are
-//! one per partition and tiny.
+//! Why not a schema'd binary form (Avro, postcard over the serde derives): the household state is
+//! a deep serde structure owned by `vroeg-domain` that keeps growing fields with
+//! `#[serde(default)]`, and uses internally tagged enums that non-self-describing formats cannot
+//! read. The packed form is the JSON value tree itself, so the same derives read v0 and v1 and
+//! new fields need no format change; deflate then removes what repeats (the household pseudonym
+//! inside case, task and signal ids, creditor ids, amounts). Measured on generated traffic
+//! (docs/BENCHMARKS.md): ~1.7 kB of JSON per household → a few hundred bytes. A leading `0x00`
+//! can never start a JSON document, so the forms cannot be confused; the second byte is the
+//! version. Offsets and marker records stay JSON: one per partition, and tiny.
+
+mod packed;
 
 use serde::Serialize;
 use vroeg_domain::rules::HouseholdState;
@@ -26,8 +30,8 @@ pub const V1_MAGIC: [u8; 2] = [0x00, 0x01];
 /// hostile record from exhausting memory during restore.
 const MAX_INFLATED: usize = 16 * 1024 * 1024;
 
-/// Deflate level: 6 (miniz's default) measured only a few percent smaller than 1 at several times
-/// the cost; the state is encoded once per dirty household per batch on the stage thread.
+/// Deflate level: the fastest. The state is encoded once per dirty household per batch on the
+/// stage thread; after packing, higher levels have little redundancy left to find.
 const LEVEL: u8 = 1;
 
 /// Why a changelog value could not be encoded or decoded.
@@ -39,6 +43,9 @@ pub enum StateCodecError {
     /// A v1 record whose deflate stream is broken or too large.
     #[error("state record v1: cannot inflate: {0}")]
     Inflate(String),
+    /// A v1 record whose packed value is malformed.
+    #[error("state record v1: {0}")]
+    Packed(String),
     /// A binary record of a version this build does not know.
     #[error("state record: unknown encoding version {0}")]
     UnknownVersion(u8),
@@ -85,11 +92,18 @@ pub fn encode_household(
     state: &HouseholdState,
     report_keys: &[String],
 ) -> Result<Vec<u8>, StateCodecError> {
-    let json = encode_household_json(applied, state, report_keys)?;
-    let packed = miniz_oxide::deflate::compress_to_vec(&json, LEVEL);
-    let mut out = Vec::with_capacity(V1_MAGIC.len() + packed.len());
+    let value = serde_json::to_value(Borrowed {
+        kind: "household",
+        applied,
+        state,
+        report_keys,
+    })?;
+    let mut raw = Vec::with_capacity(1024);
+    packed::pack(&value, &mut raw);
+    let deflated = miniz_oxide::deflate::compress_to_vec(&raw, LEVEL);
+    let mut out = Vec::with_capacity(V1_MAGIC.len() + deflated.len());
     out.extend_from_slice(&V1_MAGIC);
-    out.extend_from_slice(&packed);
+    out.extend_from_slice(&deflated);
     Ok(out)
 }
 
@@ -97,10 +111,13 @@ pub fn encode_household(
 pub fn decode(bytes: &[u8]) -> Result<StateRecord, StateCodecError> {
     match bytes {
         [] => Err(StateCodecError::Empty),
-        [0x00, 0x01, packed @ ..] => {
-            let json = miniz_oxide::inflate::decompress_to_vec_with_limit(packed, MAX_INFLATED)
+        [0x00, 0x01, deflated @ ..] => {
+            let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(deflated, MAX_INFLATED)
                 .map_err(|e| StateCodecError::Inflate(format!("{:?}", e.status)))?;
-            Ok(serde_json::from_slice(&json)?)
+            let value = packed::Reader::new(&raw)
+                .value_to_end()
+                .map_err(StateCodecError::Packed)?;
+            Ok(serde_json::from_value(value)?)
         }
         [0x00, v, ..] => Err(StateCodecError::UnknownVersion(*v)),
         json => Ok(serde_json::from_slice(json)?),
