@@ -94,11 +94,35 @@ fn main() {
     let households = sim.household_count();
     // State size: the changelog form (JSON) per household, and the in-memory size estimated as
     // struct size plus heap bytes of its strings and vectors.
+    // Also the whole changelog record (`applied` and envelope fields included) in the v0 JSON form
+    // and in the compact v1 form the engine writes now, with v1's encode and decode time.
     let mut json_bytes = 0usize;
+    let (mut v0_bytes, mut v1_bytes) = (0usize, 0usize);
+    let mut v1_encode = std::time::Duration::ZERO;
+    let mut v1_decode = std::time::Duration::ZERO;
     for s in sim.households() {
         json_bytes += serde_json::to_vec(s).map_or(0, |v| v.len());
+        v0_bytes +=
+            vroeg_engine::statecodec::encode_household_json(0, s, &[]).map_or(0, |v| v.len());
+        let t = Instant::now();
+        let v1 = vroeg_engine::statecodec::encode_household(0, s, &[]).unwrap();
+        v1_encode += t.elapsed();
+        v1_bytes += v1.len();
+        let t = Instant::now();
+        let back = vroeg_engine::statecodec::decode(&v1).unwrap();
+        v1_decode += t.elapsed();
+        assert!(
+            matches!(back, vroeg_engine::records::StateRecord::Household { state, .. } if *state == *s)
+        );
     }
     let state_json_avg = json_bytes / households.max(1);
+    println!(
+        "changelog record per household (average): v0 JSON {} bytes, v1 {} bytes; v1 encode {} us, decode {} us per household",
+        v0_bytes / households.max(1),
+        v1_bytes / households.max(1),
+        v1_encode.as_micros() / households.max(1) as u128,
+        v1_decode.as_micros() / households.max(1) as u128,
+    );
     std::mem::forget(sim);
 
     // 4. The same again with every decision encoded as a JSON line into a reused buffer (as

@@ -6,11 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 N=${1:-1000000}
-BIN=target/release/vroegsignaal
+BIN=${BENCH_BIN:-target/release/vroegsignaal}
 TANSU=${VROEGSIGNAAL_TANSU:?run: export VROEGSIGNAAL_TANSU=$(bash .ci/install-brokers.sh)}
-PORT=19092; HTTP=19464
+PORT=${BENCH_PORT:-19092}; HTTP=${BENCH_HTTP:-19464}
 D=${BENCH_DIR:-/tmp/vroeg-bench}; mkdir -p $D
-$TANSU broker --listener-url tcp://127.0.0.1:$PORT --advertised-listener-url tcp://127.0.0.1:$PORT --storage-engine memory://tansu/ > $D/tansu.log 2>&1 &
+env -u RUST_LOG $TANSU broker --listener-url tcp://127.0.0.1:$PORT --advertised-listener-url tcp://127.0.0.1:$PORT --storage-engine memory://tansu/ > $D/tansu.log 2>&1 &
 TPID=$!
 trap 'kill $TPID 2>/dev/null; [ -n "${RPID:-}" ] && kill -9 $RPID 2>/dev/null; true' EXIT
 sleep 2
@@ -21,14 +21,18 @@ export VROEGSIGNAAL_PSEUDONYM_KEY=$(printf '5eed%.0s' {1..16})
 VROEGSIGNAAL__ENGINE__HTTP_BIND=127.0.0.1:$HTTP $BIN run > $D/run0.log 2>&1 & RPID=$!
 until curl -sf localhost:$HTTP/readyz >/dev/null; do sleep 0.5; done
 kill -TERM $RPID; wait $RPID || true; RPID=
+# A fresh broker every run: a fresh upload ledger too, or a rerun would produce nothing (D28).
+rm -rf $D/ledger
 t0=$(date +%s.%N)
 grep -E '"event_type":"(OBJECTION|CONSENT)' $D/events-$N.jsonl > $D/obj.jsonl || true
 grep -vE '"event_type":"(OBJECTION|CONSENT)' $D/events-$N.jsonl > $D/arr.jsonl
-$BIN publish --file $D/arr.jsonl > $D/publish.out 2> $D/publish.err
-$BIN publish --topic-kind objections --file $D/obj.jsonl > $D/publish2.out 2>> $D/publish.err
+$BIN publish --ledger-dir $D/ledger --file $D/arr.jsonl > $D/publish.out 2> $D/publish.err
+$BIN publish --ledger-dir $D/ledger --topic-kind objections --file $D/obj.jsonl > $D/publish2.out 2>> $D/publish.err
 t1=$(date +%s.%N)
 grep -v '^line' $D/publish.err | tail -2
-DELIVERED=$(grep -o '[0-9]* delivered' $D/publish.err | grep -o '[0-9]*' | paste -sd+ | bc)
+# The records the broker acknowledged ("produced" in each upload summary); duplicates inside the
+# generated file are skipped by the upload ledger (D28) and never reach the pipeline.
+DELIVERED=$(grep -oE '^ *produced +[0-9]+' $D/publish.err | grep -oE '[0-9]+' | paste -sd+ | bc)
 echo "publish: $DELIVERED delivered in $(echo "$t1-$t0" | bc) s"
 # The measured pass.
 s0=$(date +%s.%N)

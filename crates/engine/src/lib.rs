@@ -17,6 +17,7 @@ pub mod records;
 pub mod rules;
 pub mod shutdown;
 pub mod stage;
+pub mod statecodec;
 pub mod topics;
 mod txn;
 

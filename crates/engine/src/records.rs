@@ -46,14 +46,20 @@ impl SourcePos {
 }
 
 /// An admitted event on its way to its household (the repartition topic's value).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `event` is kept as raw JSON text: the household stage hands those bytes straight to the
+/// contract codec. Until 2026-11-22 it was a `serde_json::Value`, which cost a tree of
+/// allocations to read and a re-serialisation before the codec could decode it (D30).
+/// The wire form is the same JSON object either way (only the key order inside `event` may
+/// differ), so envelopes written by the older version decode unchanged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Envelope {
     /// The household (also the record key).
     pub household_id: HouseholdId,
     /// The municipality the ingest stage routed it to.
     pub municipality: Gemeentecode,
-    /// The event in its normalised contract JSON form.
-    pub event: serde_json::Value,
+    /// The event in its normalised contract JSON form, as raw JSON text.
+    pub event: Box<serde_json::value::RawValue>,
     /// Where the ingest stage read it.
     pub source: SourcePos,
 }
@@ -125,7 +131,9 @@ impl Envelope {
             InputEvent::Feedback(e) => vroeg_codec::encode_json(e, &mut buf),
         };
         res.map_err(|e| EnvelopeError(e.to_string()))?;
-        let event = serde_json::from_slice(&buf).map_err(|e| EnvelopeError(e.to_string()))?;
+        let text = String::from_utf8(buf).map_err(|e| EnvelopeError(e.to_string()))?;
+        let event = serde_json::value::RawValue::from_string(text)
+            .map_err(|e| EnvelopeError(e.to_string()))?;
         Ok(Envelope {
             household_id: admitted.household_id.clone(),
             municipality: admitted.municipality,
@@ -136,8 +144,8 @@ impl Envelope {
 
     /// The admitted event again (decoded with the contract codec).
     pub fn admitted(&self) -> Result<Admitted, EnvelopeError> {
-        let bytes = serde_json::to_vec(&self.event).map_err(|e| EnvelopeError(e.to_string()))?;
-        let event = vroeg_codec::decode_input(&bytes).map_err(|e| EnvelopeError(e.to_string()))?;
+        let event = vroeg_codec::decode_input(self.event.get().as_bytes())
+            .map_err(|e| EnvelopeError(e.to_string()))?;
         Ok(Admitted {
             household_id: self.household_id.clone(),
             municipality: self.municipality,
@@ -225,5 +233,48 @@ mod tests {
             serde_json::from_str::<StateRecord>(&json).unwrap(),
             StateRecord::Offsets(o)
         );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod envelope_compat {
+    use super::*;
+
+    /// An envelope as the version before 2026-11-22 wrote it: `event` went through a
+    /// `serde_json::Value`, so its keys came out sorted. It must still decode and re-admit.
+    #[test]
+    fn envelopes_of_the_previous_version_decode() {
+        let event = serde_json::json!({
+            "event_id": "e-1", "creditor_id": "woonstad-rotterdam", "sector": "HUUR",
+            "event_type": "ARREARS", "customer_ref": "K-1", "arrears_amount": "512.40",
+            "arrears_since": "2026-09-01", "occurred_at": "2026-09-15T09:00:00Z",
+            "reminders_sent": 1, "personal_contact_attempted": true,
+            "pointed_to_debt_help": true, "data_sharing_offered": true, "objected": false,
+            "consent_ref": null, "crisis": false, "warm_handover": false,
+            "end_of_supply_date": null, "person": {"initials": "A.", "surname": "Dijk"},
+            "address": {"postcode": "3011AB", "house_number": 10}, "municipality_code": null
+        });
+        let old = serde_json::json!({
+            "household_id": "hh_test", "municipality": "0599", "event": event,
+            "source": {"topic": "vroeg.arrears.v1", "partition": 0, "offset": 7}
+        });
+        let bytes = serde_json::to_vec(&old).unwrap();
+        let Repartitioned::Event(env) = Repartitioned::decode(&bytes).unwrap() else {
+            panic!("not an event envelope");
+        };
+        assert_eq!(env.source.offset, 7);
+        let admitted = env.admitted().unwrap();
+        assert_eq!(admitted.household_id.as_str(), "hh_test");
+        let expected = vroeg_codec::decode_input(&serde_json::to_vec(&event).unwrap()).unwrap();
+        assert_eq!(admitted.event, expected);
+        // And the new form round-trips through the same decoder, byte-identical event text.
+        let again = Envelope::new(&admitted, env.source.clone()).unwrap();
+        let wire = serde_json::to_vec(&again).unwrap();
+        let Repartitioned::Event(back) = Repartitioned::decode(&wire).unwrap() else {
+            panic!("not an event envelope");
+        };
+        assert_eq!(back.event.get(), again.event.get());
+        assert_eq!(back.admitted().unwrap().event, expected);
     }
 }

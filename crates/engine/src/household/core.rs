@@ -324,9 +324,11 @@ impl Core {
     ) -> Result<()> {
         // Outputs reach the broker before the state that acknowledges them (this matters on
         // brokers without atomic transactions: a crash then repeats outputs, never loses them).
+        let t0 = Instant::now();
         if self.producer.is_open() {
             self.producer.flush()?;
         }
+        let flushed = t0.elapsed();
         let state_topic = self.cfg.topics.state();
         let households_topic = self.cfg.topics.households();
         let mut writes: Vec<(i32, String, Option<Vec<u8>>)> = Vec::new();
@@ -366,8 +368,20 @@ impl Core {
                 .map_err(|e| EngineError::kafka(STAGE, format!("{households_topic}[{p}]"), e))?;
         }
         let group = consumer.group_metadata();
+        let t1 = Instant::now();
         let res = self.producer.commit(&tpl, group.as_ref());
         drop(tpl);
+        // Where a batch's wall time goes on a slow broker (each Tansu commit ~100 ms): the
+        // benchmark in docs/BENCHMARKS.md reads these lines.
+        tracing::debug!(
+            stage = STAGE,
+            records = self.pending_records,
+            state_records = writes.len(),
+            flush_ms = flushed.as_millis() as u64,
+            state_ms = (t1 - t0 - flushed).as_millis() as u64,
+            commit_ms = t1.elapsed().as_millis() as u64,
+            "batch timings"
+        );
         res
     }
 }
@@ -387,24 +401,9 @@ fn encode<M: vroeg_codec::Message>(msg: &M, topic: &str) -> Result<Vec<u8>> {
 }
 
 fn state_value(h: &Household, topic: &str) -> Result<Vec<u8>> {
-    // Serialising borrowed state: the record type owns a Box, so build the JSON by hand here
-    // (same shape as `StateRecord::Household`).
-    #[derive(serde::Serialize)]
-    struct Borrowed<'a> {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        applied: i64,
-        state: &'a HouseholdState,
-        #[serde(skip_serializing_if = "<[String]>::is_empty")]
-        report_keys: &'a [String],
-    }
-    serde_json::to_vec(&Borrowed {
-        kind: "household",
-        applied: h.applied,
-        state: &h.state,
-        report_keys: &h.report_keys,
-    })
-    .map_err(|e| encode_error(topic, &e))
+    // The compact v1 form (statecodec): restore reads it and the older JSON alike.
+    crate::statecodec::encode_household(h.applied, &h.state, &h.report_keys)
+        .map_err(|e| encode_error(topic, &e))
 }
 
 /// Fires `id`'s timers due at or before `t` (each at its own due time).

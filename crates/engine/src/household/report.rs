@@ -7,7 +7,7 @@
 //! Kept apart from `core.rs` on purpose: `core.rs` only calls [`Core::emit_report`] after
 //! `emit`.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use vroeg_domain::decision::Decision;
 use vroeg_domain::messages::InputEvent;
@@ -28,17 +28,17 @@ impl Core {
         event: Option<&InputEvent>,
         decisions: &[Decision],
     ) -> Result<()> {
-        let households: BTreeSet<&HouseholdId> = decisions
-            .iter()
-            .filter_map(|d| d.household_id.as_ref())
-            .collect();
+        // One pass groups the decisions per household (order kept within each). A tick can fire
+        // thousands of households at once; filtering the whole list per household was quadratic
+        // and showed at the top of the household thread's profile (D30).
+        let mut per_household: BTreeMap<&HouseholdId, Vec<Decision>> = BTreeMap::new();
+        for d in decisions {
+            if let Some(id) = d.household_id.as_ref() {
+                per_household.entry(id).or_default().push(d.clone());
+            }
+        }
         let mut records = Vec::new();
-        for id in households {
-            let mine: Vec<Decision> = decisions
-                .iter()
-                .filter(|d| d.household_id.as_ref() == Some(id))
-                .cloned()
-                .collect();
+        for (id, mine) in per_household {
             let held = self
                 .partitions
                 .values_mut()

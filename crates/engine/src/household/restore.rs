@@ -16,6 +16,7 @@ use crate::error::{EngineError, Result};
 use crate::metrics::Metrics;
 use crate::records::{MARKER_PREFIX, OFFSETS_KEY, StateRecord};
 use crate::stage::StageConfig;
+use crate::statecodec;
 use crate::txn::{Out, TxnProducer};
 
 /// Restored partitions and the marker keys written (partition, key).
@@ -125,8 +126,8 @@ pub(super) fn restore(
             }
             continue;
         };
-        let record: StateRecord =
-            serde_json::from_slice(payload).map_err(|e| bad(e.to_string()))?;
+        // v1 (compressed) or a v0 JSON record written by an older version: both are read.
+        let record = statecodec::decode(payload).map_err(|e| bad(e.to_string()))?;
         match record {
             StateRecord::Offsets(o) if key == OFFSETS_KEY => state.offsets = o,
             StateRecord::Household {
