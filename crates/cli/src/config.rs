@@ -227,8 +227,8 @@ impl Default for EngineSection {
         EngineSection {
             instance_id: String::new(),
             tick_interval_ms: 1_000,
-            commit_interval_ms: 100,
-            commit_max_records: 5_000,
+            commit_interval_ms: 1_000,
+            commit_max_records: 20_000,
             session_timeout_ms: 10_000,
             outreach_partitions: 1,
             http_bind: "127.0.0.1:9464".to_owned(),
