@@ -13,10 +13,10 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::message::BorrowedMessage;
+use rdkafka::{ClientContext, Message};
 use vroeg_engine::kafka::ClientSettings;
 
 /// What to read and how.
@@ -174,4 +174,24 @@ fn commit(consumer: &BaseConsumer<JoinWatch>, out: &mut impl Write) -> Result<()
         Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => Ok(()),
         other => Ok(other?),
     }
+}
+
+/// The warning for a record that is not the expected message: where it is and which fields were
+/// wrong, never its content (a record may hold personal data).
+pub fn undecodable_note(
+    command: &str,
+    expected: &str,
+    m: &BorrowedMessage<'_>,
+    errors: &[vroeg_domain::messages::FieldError],
+) -> String {
+    let fields = errors
+        .iter()
+        .map(|f| f.field.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{command}: partition {} offset {}: not {expected} (fields: {fields})",
+        m.partition(),
+        m.offset()
+    )
 }

@@ -291,14 +291,20 @@ pub(crate) fn cmd_tasks(config: &Path, args: TasksArgs) -> Result<()> {
             TaskFormatArg::Text => TaskFormat::Text,
         },
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    if opts.read.follow {
-        stop_on_signal(Arc::clone(&stop))?;
-    }
+    let stop = stop_flag(opts.read.follow)?;
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let stats = tasks::read_tasks(&opts, &stop, &mut out, &mut io::stderr().lock())?;
     eprintln!("{}", stats.summary(&opts.read.topic));
     Ok(())
+}
+
+/// The flag that ends a `--follow` read: set on SIGINT/SIGTERM when following, never otherwise.
+fn stop_flag(follow: bool) -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    if follow {
+        stop_on_signal(Arc::clone(&stop))?;
+    }
+    Ok(stop)
 }
 
 /// Sets `stop` on SIGINT or SIGTERM (a small runtime on its own thread waits for them).
@@ -583,10 +589,7 @@ pub(crate) fn cmd_status(config: &Path, args: StatusArgs) -> Result<()> {
             StatusFormatArg::Csv => StatusFormat::Csv,
         },
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    if opts.read.follow {
-        stop_on_signal(Arc::clone(&stop))?;
-    }
+    let stop = stop_flag(opts.read.follow)?;
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let stats = status::read_status(&opts, &stop, &mut out, &mut io::stderr().lock())?;
     eprintln!("{}", stats.summary(&opts.read.topic));

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group};
+use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 use rdkafka::Message;
 use vroeg_domain::messages::CreditorStatus;
 
@@ -137,17 +137,10 @@ pub fn read_status(
             }
             Some(Err(e)) => {
                 stats.undecodable += 1;
-                let fields = e
-                    .errors
-                    .iter()
-                    .map(|f| f.field.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 writeln!(
                     diag,
-                    "status: partition {} offset {}: not a CreditorStatus (fields: {fields})",
-                    m.partition(),
-                    m.offset()
+                    "{}",
+                    undecodable_note("status", "a CreditorStatus", m, &e.errors)
                 )?;
             }
             None => {}

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group};
+use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 use rdkafka::Message;
 use vroeg_domain::messages::OutreachTask;
 
@@ -184,18 +184,10 @@ pub fn read_tasks(
             }
             Some(Err(e)) => {
                 stats.undecodable += 1;
-                // Field paths and problems only: the record may hold personal data.
-                let fields = e
-                    .errors
-                    .iter()
-                    .map(|f| f.field.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 writeln!(
                     diag,
-                    "tasks: partition {} offset {}: not an OutreachTask (fields: {fields})",
-                    m.partition(),
-                    m.offset()
+                    "{}",
+                    undecodable_note("tasks", "an OutreachTask", m, &e.errors)
                 )?;
             }
             None => {} // a tombstone: nothing to show
