@@ -14,6 +14,7 @@
 //! - [`rules`]: [`rules::admit`] (ingest) and [`rules::apply`] / [`rules::tick`] (household).
 //! - [`config`]: rule sets with effective dates, municipality and creditor registries.
 //! - [`routing`]: postcode to municipality.
+//! - [`household`]: the household algorithm (one partition of households, timers, replays).
 //! - [`simulation`]: the rule engine over an event stream and a simulated clock, no Kafka.
 //! - [`report`] / [`ddas_report`]: the reporting store's records and the DDAS v1.2 report.
 
@@ -25,6 +26,7 @@ pub mod ddas;
 pub mod ddas_report;
 pub mod decision;
 pub mod error;
+pub mod household;
 pub mod messages;
 pub mod money;
 pub mod municipality;

@@ -40,7 +40,7 @@ fn step(h: &mut Harness, store: &mut Vec<ReportRecord>, line: Option<&str>, unti
             .filter(|d| d.household_id.as_ref() == Some(&id))
             .cloned()
             .collect();
-        store.extend(report_records(event.as_ref(), &mine, h.states.get(&id)));
+        store.extend(report_records(event.as_ref(), &mine, h.state(&id)));
     }
 }
 

@@ -426,7 +426,7 @@ fn retention_purges_a_quiet_household() {
         Vec::<String>::new()
     );
     assert_eq!(kinds(&h.advance(at("2026-08-20T00:00:00Z"))), ["PURGED"]);
-    assert!(h.states.is_empty());
+    assert!(h.partition.is_empty());
 }
 
 fn feedback(id: &str, case_id: &str, at: &str, body: &str) -> String {
@@ -615,7 +615,7 @@ fn state_stays_compact() {
         "",
     ));
     h.advance(at("2026-10-16T09:00:00Z"));
-    let state = h.states.values().next().unwrap();
+    let state = h.partition.states().next().unwrap();
     let json = serde_json::to_string(state).unwrap();
     assert!(json.len() < 4096, "{} bytes", json.len());
 }

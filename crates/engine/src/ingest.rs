@@ -14,6 +14,7 @@ use rdkafka::{ClientContext, Offset, Statistics, TopicPartitionList};
 use vroeg_domain::decision::{Decision, DecisionKind};
 use vroeg_domain::rules::{self, Admission};
 
+use crate::cadence::Batch;
 use crate::clock::Clock;
 use crate::error::{EngineError, Result};
 use crate::metrics::{DecisionLabels, RejectionLabels, SharedMetrics, StageLabels};
@@ -40,7 +41,7 @@ pub fn spawn_ingest(
     })
 }
 
-struct Core {
+struct IngestWorker {
     producer: TxnProducer,
     rules: Arc<RuleData>,
     clock: Arc<dyn Clock>,
@@ -49,13 +50,12 @@ struct Core {
     rejected_topic: String,
     /// Next offset per consumed partition in the open batch.
     pending: BTreeMap<(String, i32), i64>,
-    pending_records: u64,
-    batch_started: Option<Instant>,
+    batch: Batch,
     failed: Option<EngineError>,
 }
 
 struct IngestContext {
-    core: Arc<Mutex<Core>>,
+    core: Arc<Mutex<IngestWorker>>,
     metrics: SharedMetrics,
 }
 
@@ -106,7 +106,7 @@ fn run(
         STAGE,
         cfg.transaction_call_timeout,
     )?;
-    let core = Arc::new(Mutex::new(Core {
+    let core = Arc::new(Mutex::new(IngestWorker {
         producer,
         rules,
         clock,
@@ -114,8 +114,7 @@ fn run(
         households_topic: t.households(),
         rejected_topic: t.rejected(),
         pending: BTreeMap::new(),
-        pending_records: 0,
-        batch_started: None,
+        batch: Batch::default(),
         failed: None,
     }));
     let consumer: BaseConsumer<IngestContext> = cfg
@@ -151,7 +150,7 @@ fn run(
 fn poll_loop(
     cfg: &StageConfig,
     consumer: &BaseConsumer<IngestContext>,
-    core: &Arc<Mutex<Core>>,
+    core: &Arc<Mutex<IngestWorker>>,
     stop: &Shutdown,
 ) -> Result<()> {
     let mut warned_at: Option<Instant> = None;
@@ -183,9 +182,9 @@ fn poll_loop(
             g.producer.abort();
             return Err(e);
         }
-        let due = g.pending_records as usize >= cfg.commit_max_records
-            || g.batch_started
-                .is_some_and(|t| t.elapsed() >= cfg.commit_interval);
+        let due = g
+            .batch
+            .commit_due(cfg.commit_max_records, cfg.commit_interval, false);
         if due && let Err(e) = g.flush(consumer) {
             g.producer.abort();
             return Err(e);
@@ -201,7 +200,7 @@ fn message_time(m: &BorrowedMessage<'_>, clock: &dyn Clock) -> DateTime<Utc> {
         .unwrap_or_else(|| clock.now())
 }
 
-impl Core {
+impl IngestWorker {
     fn on_message(&mut self, m: &BorrowedMessage<'_>) -> Result<()> {
         let started = Instant::now();
         let source = SourcePos {
@@ -275,8 +274,7 @@ impl Core {
         }
         self.pending
             .insert((source.topic, source.partition), source.offset + 1);
-        self.pending_records += 1;
-        self.batch_started.get_or_insert_with(Instant::now);
+        self.batch.add(1);
         self.metrics
             .processing_seconds
             .get_or_create(&StageLabels {
@@ -381,16 +379,15 @@ impl Core {
             tracing::debug!(stage = STAGE, error = %e, "direct offset commit failed");
         }
         drop(tpl);
-        self.metrics.add_ingest_committed(self.pending_records);
+        self.metrics.add_ingest_committed(self.batch.items as u64);
         tracing::debug!(
             stage = STAGE,
-            records = self.pending_records,
+            records = self.batch.items,
             ms = started.elapsed().as_millis() as u64,
             "batch committed"
         );
         self.pending.clear();
-        self.pending_records = 0;
-        self.batch_started = None;
+        self.batch.reset();
         Ok(())
     }
 

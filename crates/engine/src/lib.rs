@@ -6,6 +6,7 @@
 //! signals. Shared pieces used by every command that talks to a broker live here too: topic names
 //! ([`topics`]) and client settings ([`kafka`]).
 
+mod cadence;
 pub mod clock;
 pub mod error;
 pub mod household;

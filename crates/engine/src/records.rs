@@ -1,9 +1,8 @@
 //! The engine's own records: the repartition topic's [`Envelope`] and the state changelog's
 //! [`StateRecord`] (both JSON), and the header names of the output topics.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
+use vroeg_domain::household::PartitionPosition;
 use vroeg_domain::messages::InputEvent;
 use vroeg_domain::municipality::Gemeentecode;
 use vroeg_domain::pseudonym::HouseholdId;
@@ -154,32 +153,8 @@ impl Envelope {
     }
 }
 
-/// A partition's position: where to resume the repartition topic and the highest source offset
-/// applied per input partition (the ingest-replay dedupe).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartitionOffsets {
-    /// The next repartition-topic offset to read.
-    pub next_offset: i64,
-    /// `topic/partition` of an input partition -> highest offset applied.
-    pub sources: BTreeMap<String, i64>,
-}
-
-impl PartitionOffsets {
-    /// Whether an envelope from `source` was already applied (at or below the high mark).
-    pub fn seen(&self, source: &SourcePos) -> bool {
-        self.sources
-            .get(&source.partition_key())
-            .is_some_and(|&high| source.offset <= high)
-    }
-
-    /// Records `source` as applied.
-    pub fn mark(&mut self, source: &SourcePos) {
-        let e = self.sources.entry(source.partition_key()).or_insert(-1);
-        if source.offset > *e {
-            *e = source.offset;
-        }
-    }
-}
+/// A partition's position record: the household algorithm's [`PartitionPosition`], stored as is.
+pub type PartitionOffsets = PartitionPosition;
 
 /// A value on the state changelog. A household's tombstone (purged) is a record without value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -219,13 +194,15 @@ mod tests {
             partition: p,
             offset,
         };
-        assert!(!o.seen(&at(0, 0)));
-        o.mark(&at(0, 5));
-        assert!(o.seen(&at(0, 5)));
-        assert!(o.seen(&at(0, 3)));
-        assert!(!o.seen(&at(0, 6)));
-        assert!(!o.seen(&at(1, 0)));
-        o.mark(&at(0, 2));
+        let seen = |o: &PartitionOffsets, s: SourcePos| o.seen(&s.partition_key(), s.offset);
+        let mark = |o: &mut PartitionOffsets, s: SourcePos| o.mark(&s.partition_key(), s.offset);
+        assert!(!seen(&o, at(0, 0)));
+        mark(&mut o, at(0, 5));
+        assert!(seen(&o, at(0, 5)));
+        assert!(seen(&o, at(0, 3)));
+        assert!(!seen(&o, at(0, 6)));
+        assert!(!seen(&o, at(1, 0)));
+        mark(&mut o, at(0, 2));
         assert_eq!(o.sources["vroeg.arrears.v1/0"], 5);
         let json = serde_json::to_string(&StateRecord::Offsets(o.clone())).unwrap();
         assert!(json.starts_with(r#"{"type":"offsets""#), "{json}");

@@ -9,6 +9,7 @@ use vroeg_domain::config::{
     CreditorRegistry, Deadlines, Municipality, MunicipalityRegistry, RuleBook, RuleSet, SectorRule,
 };
 use vroeg_domain::decision::Decision;
+use vroeg_domain::household::{HouseholdPartition, PartitionOptions, StepOutcome};
 use vroeg_domain::messages::InputEvent;
 use vroeg_domain::municipality::Gemeentecode;
 use vroeg_domain::pseudonym::{HouseholdId, PseudonymKey};
@@ -142,14 +143,15 @@ pub fn routing() -> RoutingTable {
     }
 }
 
-/// Owns a configuration and runs events through admit/apply/tick like `simulate` does.
+/// Owns a configuration and runs events through admit and the household algorithm
+/// ([`HouseholdPartition`]) like `simulate` does.
 pub struct Harness {
     pub rules: RuleBook,
     pub municipalities: MunicipalityRegistry,
     pub creditors: CreditorRegistry,
     pub routing: RoutingTable,
     pub key: PseudonymKey,
-    pub states: HashMap<HouseholdId, HouseholdState>,
+    pub partition: HouseholdPartition,
     pub clock: Option<DateTime<Utc>>,
 }
 
@@ -164,12 +166,12 @@ impl Harness {
             },
             routing: routing(),
             key: PseudonymKey::development(),
-            states: HashMap::new(),
+            partition: HouseholdPartition::new(PartitionOptions::default()),
             clock: None,
         }
     }
 
-    fn ctx(&self) -> RuleContext<'_> {
+    pub fn ctx(&self) -> RuleContext<'_> {
         RuleContext {
             rules: &self.rules,
             municipalities: &self.municipalities,
@@ -179,37 +181,29 @@ impl Harness {
         }
     }
 
+    /// A household's state.
+    pub fn state(&self, id: &HouseholdId) -> Option<&HouseholdState> {
+        self.partition.state(id)
+    }
+
     /// Fires every wakeup up to and including `until`.
     pub fn advance(&mut self, until: DateTime<Utc>) -> Vec<Decision> {
-        let mut out = Vec::new();
-        loop {
-            let ctx = RuleContext {
-                rules: &self.rules,
-                municipalities: &self.municipalities,
-                creditors: &self.creditors,
-                routing: &self.routing,
-                key: &self.key,
-            };
-            let next = self
-                .states
-                .iter()
-                .filter_map(|(id, s)| rules::next_wakeup(s, &ctx).map(|t| (t, id.clone())))
-                .min();
-            let Some((t, id)) = next.filter(|(t, _)| *t <= until) else {
-                break;
-            };
-            let mut state = self.states.remove(&id);
-            out.extend(rules::tick(&mut state, t, &ctx));
-            if let Some(s) = state {
-                assert!(
-                    rules::next_wakeup(&s, &ctx).is_none_or(|n| n > t),
-                    "a tick must make progress"
-                );
-                self.states.insert(id, s);
-            }
-        }
+        let ctx = RuleContext {
+            rules: &self.rules,
+            municipalities: &self.municipalities,
+            creditors: &self.creditors,
+            routing: &self.routing,
+            key: &self.key,
+        };
+        let mut out = StepOutcome::default();
+        self.partition.advance_to(until, usize::MAX, &ctx, &mut out);
+        assert_eq!(
+            self.partition.dropped_wakeups(),
+            0,
+            "a tick must make progress"
+        );
         self.clock = Some(until);
-        out
+        out.decisions
     }
 
     pub fn event(&mut self, e: InputEvent) -> Vec<Decision> {
@@ -225,14 +219,11 @@ impl Harness {
         match rules::admit(e, now, &ctx) {
             Admission::Decided(d) => out.extend(d),
             Admission::Accepted(a) => {
-                let mut state = self.states.remove(&a.household_id);
-                out.extend(rules::apply(&mut state, &a, now, &ctx));
-                if let Some(s) = state {
-                    self.states.insert(a.household_id.clone(), s);
-                }
+                let mut step = StepOutcome::default();
+                self.partition.apply_event(&a, None, &ctx, &mut step);
+                out.extend(step.decisions);
             }
         }
-        let _ = self.ctx();
         out
     }
 

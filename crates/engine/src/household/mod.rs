@@ -7,57 +7,29 @@
 //! and the partition's state dropped. All of it runs inside the consumer's rebalance callback, on
 //! the stage thread, so no record is processed for a partition that is not restored.
 
-mod core;
 mod report;
 mod restore;
+mod worker;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, Statistics, TopicPartitionList};
-use vroeg_domain::pseudonym::HouseholdId;
-use vroeg_domain::rules::HouseholdState;
-use vroeg_domain::simulation::TimerIndex;
+use vroeg_domain::household::{HouseholdPartition, StepOutcome};
 
+use crate::cadence::Batch;
 use crate::clock::Clock;
 use crate::error::{EngineError, Result};
 use crate::metrics::{SharedMetrics, StageLabels};
-use crate::records::PartitionOffsets;
 use crate::rules::RuleData;
 use crate::shutdown::Shutdown;
 use crate::stage::{EnsuredTopics, StageConfig, StageHandle, TopicCreator, partitions_of};
 use crate::txn::TxnProducer;
 
 pub(crate) const STAGE: &str = "households";
-
-/// One household in memory.
-#[derive(Debug, Clone)]
-pub(crate) struct Household {
-    pub(crate) state: HouseholdState,
-    /// Repartition offset of the last envelope applied (-1: none).
-    pub(crate) applied: i64,
-    /// Every key this household has on the reporting store, as `<gemeentecode>:<key>`: what a
-    /// retention purge must tombstone there.
-    pub(crate) report_keys: Vec<String>,
-}
-
-/// One assigned partition's state.
-#[derive(Debug, Default)]
-pub(crate) struct PartitionState {
-    pub(crate) households: HashMap<HouseholdId, Household>,
-    pub(crate) timers: TimerIndex<HouseholdId>,
-    pub(crate) offsets: PartitionOffsets,
-    /// Households whose state (or tombstone) goes to the changelog with the next commit.
-    pub(crate) dirty: BTreeSet<HouseholdId>,
-    /// Whether the position record goes out with the next commit.
-    pub(crate) touched: bool,
-    /// Reporting-store keys (`<gemeentecode>:<key>`) of households purged since the last step's
-    /// report output: tombstoned there with the step's other outputs.
-    pub(crate) purged_report_keys: Vec<String>,
-}
 
 /// Starts the household stage on its own thread.
 pub fn spawn_households(
@@ -72,24 +44,31 @@ pub fn spawn_households(
     })
 }
 
-pub(crate) struct Core {
+/// The household stage's state on its thread: the partitions it holds (each a pure
+/// [`HouseholdPartition`]: the household algorithm) and the open transaction's bookkeeping.
+/// This shell only decodes, sends and commits.
+pub(crate) struct HouseholdWorker {
     pub(crate) cfg: StageConfig,
     pub(crate) producer: TxnProducer,
     pub(crate) rules: Arc<RuleData>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) metrics: SharedMetrics,
     pub(crate) ensured: EnsuredTopics,
-    pub(crate) partitions: BTreeMap<i32, PartitionState>,
-    pub(crate) pending_records: u64,
-    pub(crate) batch_started: Option<Instant>,
+    pub(crate) partitions: BTreeMap<i32, HouseholdPartition>,
+    /// Input records and timer firings in the open transaction.
+    pub(crate) batch: Batch,
+    /// Input records in the open transaction (for the committed-records counter).
+    pub(crate) batch_records: u64,
     pub(crate) marker_tombstones: Vec<(i32, String)>,
     /// Clock time of the last completed tick, committed with the next batch.
     pub(crate) pending_ticked_until: Option<i64>,
+    /// Reused step outcome (no allocation per record).
+    pub(crate) outcome: StepOutcome,
     pub(crate) failed: Option<EngineError>,
 }
 
 struct HouseholdContext {
-    core: Arc<Mutex<Core>>,
+    core: Arc<Mutex<HouseholdWorker>>,
     metrics: SharedMetrics,
     topic: String,
 }
@@ -191,7 +170,7 @@ fn run(
     let tick_interval = cfg.tick_interval;
     let commit_interval = cfg.commit_interval;
     let max_records = cfg.commit_max_records;
-    let core = Arc::new(Mutex::new(Core {
+    let core = Arc::new(Mutex::new(HouseholdWorker {
         cfg,
         producer,
         rules,
@@ -199,10 +178,11 @@ fn run(
         metrics: metrics.clone(),
         ensured: EnsuredTopics::new(creator),
         partitions: BTreeMap::new(),
-        pending_records: 0,
-        batch_started: None,
+        batch: Batch::default(),
+        batch_records: 0,
         marker_tombstones: Vec::new(),
         pending_ticked_until: None,
+        outcome: StepOutcome::default(),
         failed: None,
     }));
     let consumer: BaseConsumer<HouseholdContext> = consumer_config
@@ -240,14 +220,16 @@ fn run(
                 return Err(e);
             }
             if last_tick.is_none_or(|t| t.elapsed() >= tick_interval) {
-                g.tick()?;
-                last_tick = Some(Instant::now());
+                // A tick fires at most a batch's worth of timers; when more are due (after an
+                // outage, a day's wakeups at once) the next round ticks again, after a commit.
+                let more_due = g.tick(max_records)?;
+                if !more_due {
+                    last_tick = Some(Instant::now());
+                }
             }
-            let due = g.pending_records as usize >= max_records
-                || g.batch_started
-                    .is_some_and(|t| t.elapsed() >= commit_interval)
-                || (g.batch_started.is_none() && g.has_pending_changes());
-            if due {
+            if g.batch
+                .commit_due(max_records, commit_interval, g.has_pending_changes())
+            {
                 g.flush(&consumer)?;
             }
         }

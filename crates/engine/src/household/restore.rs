@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
+use vroeg_domain::household::{Household, HouseholdPartition, PartitionOptions, PartitionPosition};
 use vroeg_domain::pseudonym::HouseholdId;
-use vroeg_domain::rules::{self, RuleContext};
-use vroeg_domain::simulation::TimerIndex;
+use vroeg_domain::rules::RuleContext;
 
-use super::{Household, PartitionState, STAGE};
+use super::STAGE;
 use crate::error::{EngineError, Result};
 use crate::metrics::Metrics;
 use crate::records::{MARKER_PREFIX, OFFSETS_KEY, StateRecord};
@@ -20,7 +20,20 @@ use crate::statecodec;
 use crate::txn::{Out, TxnProducer};
 
 /// Restored partitions and the marker keys written (partition, key).
-pub(super) type Restored = (BTreeMap<i32, PartitionState>, Vec<(i32, String)>);
+pub(super) type Restored = (BTreeMap<i32, HouseholdPartition>, Vec<(i32, String)>);
+
+/// What the engine keeps per partition: changes tracked for the changelog, reporting on.
+const ENGINE_PARTITION: PartitionOptions = PartitionOptions {
+    track_changes: true,
+    reporting: true,
+};
+
+/// A partition's records as read so far.
+#[derive(Default)]
+struct Read {
+    households: HashMap<HouseholdId, Household>,
+    position: PartitionPosition,
+}
 
 /// Writes a marker to every partition in `partitions`, then reads the changelog from the
 /// beginning up to each marker and rebuilds the partitions' state. Returns the states and the
@@ -56,13 +69,11 @@ pub(super) fn restore(
     }
     producer.commit(&TopicPartitionList::new(), None)?;
 
-    let mut states: BTreeMap<i32, PartitionState> = partitions
-        .iter()
-        .map(|&p| (p, PartitionState::default()))
-        .collect();
     if partitions.is_empty() {
-        return Ok((states, Vec::new()));
+        return Ok((BTreeMap::new(), Vec::new()));
     }
+    let mut states: BTreeMap<i32, Read> =
+        partitions.iter().map(|&p| (p, Read::default())).collect();
     let mut c = cfg.consumer_config(&format!("{}restore", cfg.topics.prefix()));
     c.set("statistics.interval.ms", "0");
     let consumer: BaseConsumer = c
@@ -129,7 +140,7 @@ pub(super) fn restore(
         // v1 (compressed) or a v0 JSON record written by an older version: both are read.
         let record = statecodec::decode(payload).map_err(|e| bad(e.to_string()))?;
         match record {
-            StateRecord::Offsets(o) if key == OFFSETS_KEY => state.offsets = o,
+            StateRecord::Offsets(o) if key == OFFSETS_KEY => state.position = o,
             StateRecord::Household {
                 applied,
                 state: hs,
@@ -151,13 +162,14 @@ pub(super) fn restore(
     }
     drop(consumer);
     metrics.partitions_restoring.set(0);
-    for state in states.values_mut() {
-        let mut timers = TimerIndex::new();
-        for (id, h) in &state.households {
-            timers.set(id.clone(), rules::next_wakeup(&h.state, ctx));
-        }
-        state.timers = timers;
-    }
+    let restored = states
+        .into_iter()
+        .map(|(p, read)| {
+            let partition =
+                HouseholdPartition::restored(ENGINE_PARTITION, read.households, read.position, ctx);
+            (p, partition)
+        })
+        .collect();
     let marker_keys = markers.into_iter().collect();
-    Ok((states, marker_keys))
+    Ok((restored, marker_keys))
 }

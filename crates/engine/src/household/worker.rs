@@ -1,28 +1,25 @@
-//! The household stage's work on its partitions: envelopes, ticks, outputs, and the commit.
+//! The household stage's shell around the household algorithm: it decodes envelopes, hands them
+//! and the clock's ticks to each partition's [`HouseholdPartition`], sends what the step decided,
+//! and commits the outputs, the changed households and the positions in one transaction.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use rdkafka::Offset;
 use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
 use vroeg_domain::decision::{Decision, DecisionKind};
+use vroeg_domain::household::{Delivery, HouseholdPartition, RecordOrigin};
 use vroeg_domain::messages::CreditorStatus;
-use vroeg_domain::pseudonym::HouseholdId;
-use vroeg_domain::rules::{self, HouseholdState, RuleContext};
 
-use super::{Core, Household, PartitionState, STAGE, restore};
+use super::{HouseholdWorker, STAGE, restore};
 use crate::error::{EngineError, Result};
 use crate::metrics::{DecisionLabels, StageLabels, TaskLabels, TxnLabels};
 use crate::records::{HEADER_TASK_ID, HEADER_VERSION, OFFSETS_KEY, Repartitioned, StateRecord};
 use crate::txn::Out;
 
-/// What a partition's household step produced: decisions to send.
-type Decisions = Vec<Decision>;
-
-impl Core {
+impl HouseholdWorker {
     /// Restores the newly assigned partitions (keeping any still held) and returns where to
     /// resume each assigned partition.
     pub(crate) fn on_assign<C: ConsumerContext>(
@@ -47,7 +44,7 @@ impl Core {
             &rules.context(),
             &self.metrics,
         )?;
-        let households: usize = restored.values().map(|s| s.households.len()).sum();
+        let households: usize = restored.values().map(HouseholdPartition::len).sum();
         tracing::info!(
             stage = STAGE,
             partitions = ?missing,
@@ -61,7 +58,7 @@ impl Core {
         Ok(self
             .partitions
             .iter()
-            .map(|(p, s)| (*p, s.offsets.next_offset))
+            .map(|(p, s)| (*p, s.position().next_offset))
             .collect())
     }
 
@@ -80,7 +77,7 @@ impl Core {
     }
 
     fn update_household_gauge(&self) {
-        let n: usize = self.partitions.values().map(|s| s.households.len()).sum();
+        let n: usize = self.partitions.values().map(HouseholdPartition::len).sum();
         self.metrics
             .state_households
             .set(i64::try_from(n).unwrap_or(i64::MAX));
@@ -94,15 +91,15 @@ impl Core {
             || self
                 .partitions
                 .values()
-                .any(|s| s.touched || !s.dirty.is_empty())
+                .any(HouseholdPartition::has_changes)
     }
 
     /// One envelope from the repartition topic.
     pub(crate) fn on_message(&mut self, m: &BorrowedMessage<'_>) -> Result<()> {
         let started = Instant::now();
         let (p, offset) = (m.partition(), m.offset());
-        let topic = m.topic().to_owned();
-        self.metrics.count_in(STAGE, &topic);
+        let topic = m.topic();
+        self.metrics.count_in(STAGE, topic);
         let Some(part) = self.partitions.get_mut(&p) else {
             tracing::warn!(
                 stage = STAGE,
@@ -112,35 +109,40 @@ impl Core {
             );
             return Ok(());
         };
-        if offset < part.offsets.next_offset {
-            return Ok(()); // Already contained in the restored state.
+        let record = Repartitioned::decode(m.payload().unwrap_or_default());
+        let source_key = record.as_ref().ok().map(|r| r.source().partition_key());
+        let origin = RecordOrigin {
+            offset,
+            source: record
+                .as_ref()
+                .ok()
+                .zip(source_key.as_deref())
+                .map(|(r, key)| (key, r.source().offset)),
+        };
+        let delivery = part.receive(origin);
+        if delivery == Delivery::Restored {
+            return Ok(());
         }
-        part.offsets.next_offset = offset + 1;
-        part.touched = true;
-        self.pending_records += 1;
-        self.batch_started.get_or_insert_with(Instant::now);
-
-        let record = match Repartitioned::decode(m.payload().unwrap_or_default()) {
-            Ok(r) => r,
+        // Consumed in this batch either way: its offset commits with it.
+        self.batch.add(1);
+        self.batch_records += 1;
+        if delivery == Delivery::Replay {
+            self.metrics.replays_skipped.inc();
+            return Ok(());
+        }
+        let envelope = match record {
+            Ok(Repartitioned::Event(e)) => e,
+            Ok(Repartitioned::Audit(a)) => {
+                // An ingest decision: this stage only writes it out, in this batch's transaction.
+                let audit = self.cfg.topics.audit();
+                let key = a.household_id.as_ref().map(|h| h.as_str().as_bytes());
+                return self.send(&audit, key, a.audit.get().as_bytes(), None);
+            }
             Err(e) => {
                 // A record the ingest stage did not write; it cannot be applied, and must not
                 // block the partition.
                 tracing::error!(stage = STAGE, %topic, partition = p, offset, error = %e, "unreadable envelope skipped");
                 return Ok(());
-            }
-        };
-        if part.offsets.seen(record.source()) {
-            self.metrics.replays_skipped.inc();
-            return Ok(());
-        }
-        part.offsets.mark(record.source());
-        let envelope = match record {
-            Repartitioned::Event(e) => e,
-            Repartitioned::Audit(a) => {
-                // An ingest decision: this stage only writes it out, in this batch's transaction.
-                let audit = self.cfg.topics.audit();
-                let key = a.household_id.as_ref().map(|h| h.as_str().as_bytes());
-                return self.send(&audit, key, a.audit.get().as_bytes(), None);
             }
         };
         let admitted = match envelope.admitted() {
@@ -150,29 +152,14 @@ impl Core {
                 return Ok(());
             }
         };
-        let id = admitted.household_id.clone();
-        if part
-            .households
-            .get(&id)
-            .is_some_and(|h| h.applied >= offset)
-        {
-            return Ok(()); // This household's state already contains the envelope.
-        }
         let rules = self.rules.clone();
         let ctx = rules.context();
-        let t = admitted.event.occurred_at();
-        let mut out: Decisions = Vec::new();
-        // The household catches up on its own timers due by the event's time first, as the
-        // offline simulator does: the same input gives the same decisions.
-        catch_up(part, &id, t, &ctx, &mut out);
-        let (mut state, report_keys) = part
-            .households
-            .remove(&id)
-            .map_or((None, Vec::new()), |h| (Some(h.state), h.report_keys));
-        out.extend(rules::apply(&mut state, &admitted, t, &ctx));
-        store(part, id, state, report_keys, offset, &ctx);
-        self.emit(&out)?;
-        self.emit_report(Some(&admitted.event), &out)?;
+        let mut out = std::mem::take(&mut self.outcome);
+        out.clear();
+        part.apply_event(&admitted, Some(offset), &ctx, &mut out);
+        let sent = self.send_outcome(&out);
+        self.outcome = out;
+        sent?;
         self.metrics
             .processing_seconds
             .get_or_create(&StageLabels {
@@ -182,24 +169,41 @@ impl Core {
         Ok(())
     }
 
-    /// Fires every timer due by the clock's time, in `(due, household)` order per partition.
-    pub(crate) fn tick(&mut self) -> Result<()> {
+    /// Fires timers due by the clock's time, in `(due, household)` order per partition, at most
+    /// `limit` in all. Returns whether more are due (the caller ticks again after a commit).
+    pub(crate) fn tick(&mut self, limit: usize) -> Result<bool> {
         let now = self.clock.now();
         let rules = self.rules.clone();
         let ctx = rules.context();
-        let mut out: Decisions = Vec::new();
+        let mut out = std::mem::take(&mut self.outcome);
+        out.clear();
+        let mut left = limit;
         for part in self.partitions.values_mut() {
-            while let Some((due, id)) = part.timers.pop_due(now) {
-                fire(part, id, due, &ctx, &mut out);
+            left -= part.advance_to(now, left, &ctx, &mut out);
+            if left == 0 {
+                break;
             }
         }
-        if !out.is_empty() {
-            self.batch_started.get_or_insert_with(Instant::now);
+        let fired = limit - left;
+        self.batch.add(fired);
+        let sent = self.send_outcome(&out);
+        self.outcome = out;
+        sent?;
+        let more_due = left == 0
+            && self
+                .partitions
+                .values()
+                .any(|p| p.next_wakeup().is_some_and(|at| at <= now));
+        if !more_due {
+            self.pending_ticked_until = Some(now.timestamp_millis());
         }
-        self.emit(&out)?;
-        self.emit_report(None, &out)?;
-        self.pending_ticked_until = Some(now.timestamp_millis());
-        Ok(())
+        Ok(more_due)
+    }
+
+    /// Sends a step's decisions and reporting-store records.
+    fn send_outcome(&mut self, out: &vroeg_domain::household::StepOutcome) -> Result<()> {
+        self.emit(&out.decisions)?;
+        self.emit_report(&out.report_records, &out.report_tombstones)
     }
 
     fn emit(&mut self, decisions: &[Decision]) -> Result<()> {
@@ -302,18 +306,18 @@ impl Core {
             self.producer.abort();
             return Err(e);
         }
-        self.metrics.add_households_committed(self.pending_records);
+        self.metrics.add_households_committed(self.batch_records);
         if let Some(ms) = self.pending_ticked_until.take() {
             self.metrics.set_ticked_until_ms(ms);
         }
         tracing::debug!(
             stage = STAGE,
-            records = self.pending_records,
+            records = self.batch_records,
             ms = started.elapsed().as_millis() as u64,
             "batch committed"
         );
-        self.pending_records = 0;
-        self.batch_started = None;
+        self.batch_records = 0;
+        self.batch.reset();
         self.update_household_gauge();
         Ok(())
     }
@@ -334,19 +338,21 @@ impl Core {
         let mut writes: Vec<(i32, String, Option<Vec<u8>>)> = Vec::new();
         let mut positions: BTreeMap<i32, i64> = BTreeMap::new();
         for (&p, part) in &mut self.partitions {
-            for id in std::mem::take(&mut part.dirty) {
-                let value = match part.households.get(&id) {
-                    Some(h) => Some(state_value(h, &state_topic)?),
+            for id in part.take_changed() {
+                let value = match part.household(&id) {
+                    Some((state, applied, report_keys)) => Some(
+                        crate::statecodec::encode_household(applied, state, report_keys)
+                            .map_err(|e| encode_error(&state_topic, &e))?,
+                    ),
                     None => None,
                 };
                 writes.push((p, id.as_str().to_owned(), value));
             }
-            if part.touched {
-                let value = serde_json::to_vec(&StateRecord::Offsets(part.offsets.clone()))
+            if let Some(position) = part.take_position_change() {
+                let value = serde_json::to_vec(&StateRecord::Offsets(position.clone()))
                     .map_err(|e| encode_error(&state_topic, &e))?;
                 writes.push((p, OFFSETS_KEY.to_owned(), Some(value)));
-                positions.insert(p, part.offsets.next_offset);
-                part.touched = false;
+                positions.insert(p, position.next_offset);
             }
         }
         for (p, key) in std::mem::take(&mut self.marker_tombstones) {
@@ -375,7 +381,7 @@ impl Core {
         // benchmark in docs/BENCHMARKS.md reads these lines.
         tracing::debug!(
             stage = STAGE,
-            records = self.pending_records,
+            records = self.batch_records,
             state_records = writes.len(),
             flush_ms = flushed.as_millis() as u64,
             state_ms = (t1 - t0 - flushed).as_millis() as u64,
@@ -398,99 +404,4 @@ fn encode<M: vroeg_codec::Message>(msg: &M, topic: &str) -> Result<Vec<u8>> {
     let mut v = Vec::with_capacity(1024);
     vroeg_codec::encode_json(msg, &mut v).map_err(|e| encode_error(topic, &e))?;
     Ok(v)
-}
-
-fn state_value(h: &Household, topic: &str) -> Result<Vec<u8>> {
-    // The compact v1 form (statecodec): restore reads it and the older JSON alike.
-    crate::statecodec::encode_household(h.applied, &h.state, &h.report_keys)
-        .map_err(|e| encode_error(topic, &e))
-}
-
-/// Fires `id`'s timers due at or before `t` (each at its own due time).
-fn catch_up(
-    part: &mut PartitionState,
-    id: &HouseholdId,
-    t: DateTime<Utc>,
-    ctx: &RuleContext<'_>,
-    out: &mut Decisions,
-) {
-    while let Some(due) = part.timers.get(id).filter(|due| *due <= t) {
-        part.timers.remove(id);
-        fire(part, id.clone(), due, ctx, out);
-    }
-}
-
-/// One timer firing: `rules::tick` at its due time, then reschedule (or forget if purged).
-fn fire(
-    part: &mut PartitionState,
-    id: HouseholdId,
-    due: DateTime<Utc>,
-    ctx: &RuleContext<'_>,
-    out: &mut Decisions,
-) {
-    let previous = part.households.remove(&id);
-    let applied = previous.as_ref().map_or(-1, |h| h.applied);
-    let (mut state, report_keys) =
-        previous.map_or((None, Vec::new()), |h| (Some(h.state), h.report_keys));
-    out.extend(rules::tick(&mut state, due, ctx));
-    let next = state.as_ref().and_then(|s| rules::next_wakeup(s, ctx));
-    part.dirty.insert(id.clone());
-    part.touched = true;
-    match state {
-        Some(s) => {
-            match next {
-                // A tick asking to be woken at or before itself would loop: a rule bug, dropped
-                // as the simulator does.
-                Some(n) if n <= due => {
-                    tracing::warn!(
-                        stage = STAGE,
-                        household = id.as_str(),
-                        "wakeup not after its tick dropped"
-                    );
-                }
-                other => part.timers.set(id.clone(), other),
-            }
-            part.households.insert(
-                id,
-                Household {
-                    state: s,
-                    applied,
-                    report_keys,
-                },
-            );
-        }
-        None => {
-            part.timers.remove(&id);
-            part.purged_report_keys.extend(report_keys);
-        }
-    }
-}
-
-/// Puts a household back after an event at repartition `offset`.
-fn store(
-    part: &mut PartitionState,
-    id: HouseholdId,
-    state: Option<HouseholdState>,
-    report_keys: Vec<String>,
-    offset: i64,
-    ctx: &RuleContext<'_>,
-) {
-    part.dirty.insert(id.clone());
-    match state {
-        Some(s) => {
-            part.timers.set(id.clone(), rules::next_wakeup(&s, ctx));
-            part.households.insert(
-                id,
-                Household {
-                    state: s,
-                    applied: offset,
-                    report_keys,
-                },
-            );
-        }
-        None => {
-            part.timers.remove(&id);
-            part.purged_report_keys.extend(report_keys);
-        }
-    }
 }
