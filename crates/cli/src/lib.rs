@@ -14,7 +14,6 @@
 //! - [`status`]: a creditor reads its status topic;
 //! - [`report`] / [`readback`]: the DDAS v1.2 report from a municipality's reporting store;
 //! - [`run`]: the service on a broker (`vroegsignaal run`);
-//! - [`golden`]: per-case configuration overrides for the golden tests.
 //!
 //! Errors here are typed (thiserror); only the binary turns them into one line on stderr.
 
@@ -22,7 +21,6 @@ pub mod config;
 pub mod demo;
 pub mod feedback;
 pub mod generate;
-pub mod golden;
 pub mod groupread;
 pub mod import;
 pub mod publish;

@@ -1,17 +1,19 @@
 //! Golden tests: every directory `tests/golden/<case>/` of the workspace holds `events.jsonl`,
 //! `expected.jsonl` and optionally `case.toml` (`now` and configuration overrides, see
-//! `vroegsignaal::golden`). The case is simulated with the shipped `config/vroegsignaal.toml`
+//! `support/golden.rs`). The case is simulated with the shipped `config/vroegsignaal.toml`
 //! plus its overrides and the development key, and the output must equal `expected.jsonl` line
 //! for line.
 //!
 //! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected files; review the diff.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
+use support::golden::CaseFile;
 use vroeg_domain::simulation::Simulator;
 use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
-use vroegsignaal::golden::CaseFile;
 use vroegsignaal::simulate::{self, Format};
 
 fn workspace() -> PathBuf {

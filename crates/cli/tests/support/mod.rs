@@ -10,6 +10,8 @@
     unreachable_pub
 )]
 
+pub mod golden;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -25,8 +25,8 @@ use vroeg_domain::money::Money;
 use vroeg_domain::municipality::Gemeentecode;
 use vroeg_domain::sector::Sector;
 
-use crate::config::AppConfig;
-use crate::simulate::parse_time;
+use vroegsignaal::config::AppConfig;
+use vroegsignaal::simulate::parse_time;
 
 /// A `case.toml` that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
