@@ -8,10 +8,10 @@ use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
 use super::timers::TimerIndex;
-use crate::decision::Decision;
-use crate::messages::InputEvent;
-use crate::pseudonym::HouseholdId;
-use crate::report::{ReportRecord, report_records};
+use crate::contract::decision::Decision;
+use crate::contract::messages::InputEvent;
+use crate::contract::pseudonym::HouseholdId;
+use crate::reporting::report::{ReportRecord, report_records};
 use crate::rules::{self, Admitted, HouseholdState, RuleContext};
 
 /// A household as kept in a partition (and on the state changelog).
@@ -419,12 +419,12 @@ impl HouseholdPartition {
 }
 
 /// `<gemeentecode>:<key>`: a reporting-store key together with the topic it lives on.
-pub fn store_key(code: crate::municipality::Gemeentecode, key: &str) -> String {
+pub fn store_key(code: crate::contract::municipality::Gemeentecode, key: &str) -> String {
     format!("{code}:{key}")
 }
 
 /// The municipality and key of a [`store_key`].
-pub fn parse_store_key(s: &str) -> Option<(crate::municipality::Gemeentecode, &str)> {
+pub fn parse_store_key(s: &str) -> Option<(crate::contract::municipality::Gemeentecode, &str)> {
     let (code, key) = s.split_once(':')?;
     Some((code.parse().ok()?, key))
 }
@@ -436,7 +436,7 @@ mod tests {
 
     #[test]
     fn store_keys_round_trip() {
-        let code: crate::municipality::Gemeentecode = "0518".parse().unwrap();
+        let code: crate::contract::municipality::Gemeentecode = "0518".parse().unwrap();
         let k = store_key(code, "signal/sig_1:x");
         assert_eq!(parse_store_key(&k), Some((code, "signal/sig_1:x")));
         assert_eq!(parse_store_key("nonsense"), None);

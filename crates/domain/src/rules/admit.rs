@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 
 use super::{RuleContext, ids, reasons};
-use crate::decision::{Decision, DecisionKind, NotRoutedReason, QuarantineReason};
-use crate::messages::{FieldError, InputEvent};
-use crate::municipality::Gemeentecode;
-use crate::pseudonym::HouseholdId;
-use crate::sector::LegalBasis;
+use crate::contract::decision::{Decision, DecisionKind, NotRoutedReason, QuarantineReason};
+use crate::contract::messages::{FieldError, InputEvent};
+use crate::contract::municipality::Gemeentecode;
+use crate::contract::pseudonym::HouseholdId;
+use crate::contract::sector::LegalBasis;
 
 /// An event that may go on to its household.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,13 +5,15 @@ use super::state::{ArrearsRecord, ArrearsStage, CaseSignal, HouseholdState, Past
 use super::step::{Step, day_start, days_between, derived_id, plus_days};
 use super::{ids, reasons};
 use crate::config::SectorRule;
-use crate::ddas::Signaalstatus;
-use crate::decision::{
+use crate::contract::decision::{
     DecisionKind, IgnoredReason, NotRoutedReason, PendingReason, QuarantineReason, RecordedReason,
     SuppressReason,
 };
-use crate::messages::{ArrearsEvent, ArrearsEventType, CreditorStatusValue, Person, TaskStatus};
-use crate::sector::LegalBasis;
+use crate::contract::messages::{
+    ArrearsEvent, ArrearsEventType, CreditorStatusValue, Person, TaskStatus,
+};
+use crate::contract::sector::LegalBasis;
+use crate::reporting::ddas::Signaalstatus;
 
 /// Handles an `ARREARS` or `RESOLVED` event for an existing household state.
 pub(super) fn on_event(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent) {
@@ -523,7 +525,7 @@ fn close_withdrawn(state: &mut HouseholdState, step: &Step<'_, '_>) {
             case_id: case.case_id,
             task_id: case.task_id,
             version: case.version,
-            result: crate::ddas::Eindresultaat::InwonerHeeftZelfAlBetaaldBetalingsregelingGetroffen,
+            result: crate::reporting::ddas::Eindresultaat::InwonerHeeftZelfAlBetaaldBetalingsregelingGetroffen,
             closed_on: step.today,
             municipality: case.municipality,
         });

@@ -9,10 +9,12 @@ use super::reasons;
 use super::state::{CaseRecord, CaseSignal, HouseholdState};
 use super::step::{Step, days_between, minus_months, plus_days, same_month};
 use crate::config::Deadlines;
-use crate::ddas::Eindresultaat;
-use crate::decision::{DecisionKind, PendingReason};
-use crate::messages::{Classification, Contact, OutreachTask, Priority, TaskSignal, TaskStatus};
-use crate::money::Money;
+use crate::contract::decision::{DecisionKind, PendingReason};
+use crate::contract::messages::{
+    Classification, Contact, OutreachTask, Priority, TaskSignal, TaskStatus,
+};
+use crate::contract::money::Money;
+use crate::reporting::ddas::Eindresultaat;
 use crate::rules::ids;
 
 /// Default deadlines when no rule set is in force (never the case with a validated rule book).

@@ -3,9 +3,9 @@
 use super::ids;
 use super::state::{ClosedCase, HouseholdState};
 use super::step::Step;
-use crate::ddas::Eindresultaat;
-use crate::decision::{DecisionKind, IgnoredReason, RecordedReason};
-use crate::messages::{CreditorStatusValue, FeedbackEvent, FeedbackEventType};
+use crate::contract::decision::{DecisionKind, IgnoredReason, RecordedReason};
+use crate::contract::messages::{CreditorStatusValue, FeedbackEvent, FeedbackEventType};
+use crate::reporting::ddas::Eindresultaat;
 
 /// What the creditor hears for a case result. "Niet opgepakt: andere reden" becomes
 /// NOT_PICKED_UP and nothing more: the reason is never shared.

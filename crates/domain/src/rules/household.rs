@@ -7,8 +7,8 @@ use super::step::{
     Step, day_start, days_between, derived_id, event_hash, minus_months, plus_days, plus_months,
 };
 use super::{Admitted, RuleContext, arrears, case, feedback, ids, standing};
-use crate::decision::{Decision, DecisionKind, IgnoredReason};
-use crate::messages::{InputEvent, TaskStatus};
+use crate::contract::decision::{Decision, DecisionKind, IgnoredReason};
+use crate::contract::messages::{InputEvent, TaskStatus};
 
 /// How many recent event ids a household remembers for idempotency. Kafka redelivery is handled
 /// by offsets; this catches a creditor re-sending the same event, which happens within days.

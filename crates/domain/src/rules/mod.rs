@@ -32,9 +32,9 @@ pub use state::{
     Standing,
 };
 
+use crate::config::routing::RoutingTable;
 use crate::config::{CreditorRegistry, MunicipalityRegistry, RuleBook};
-use crate::pseudonym::PseudonymKey;
-use crate::routing::RoutingTable;
+use crate::contract::pseudonym::PseudonymKey;
 
 /// Everything the rules read besides state and input: configuration, routing data and the
 /// pseudonymisation key. Borrowed, so one context serves every household.

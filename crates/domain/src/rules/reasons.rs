@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use crate::money::Money;
-use crate::sector::Sector;
-use crate::text::push_u32;
+use crate::contract::money::Money;
+use crate::contract::sector::Sector;
+use crate::contract::text::push_u32;
 
 /// The person objected to signals from this creditor.
 pub(crate) fn objection(sector: Sector) -> String {

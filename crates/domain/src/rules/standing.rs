@@ -3,8 +3,8 @@
 use super::ids;
 use super::state::{ArrearsStage, HouseholdState, Standing};
 use super::step::Step;
-use crate::decision::{DecisionKind, RecordedReason};
-use crate::messages::{ObjectionEvent, ObjectionEventType};
+use crate::contract::decision::{DecisionKind, RecordedReason};
+use crate::contract::messages::{ObjectionEvent, ObjectionEventType};
 
 /// Records an objection or consent event and withdraws what it no longer allows: arrears still
 /// waiting to become a signal, and signals still in an unsent bundle. A task already sent stays
@@ -73,7 +73,8 @@ pub(super) fn on_event(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &
         state.arrears.retain(|a| {
             let ours = a.creditor_id == e.creditor_id
                 && a.customer_ref == e.customer_ref
-                && (!consent_only || a.sector.legal_basis() == crate::sector::LegalBasis::Consent);
+                && (!consent_only
+                    || a.sector.legal_basis() == crate::contract::sector::LegalBasis::Consent);
             if ours && let ArrearsStage::Signalled { signal_id, .. } = &a.stage {
                 dropped.push(signal_id.clone());
             }

@@ -7,13 +7,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::address::Address;
-use crate::ddas::Eindresultaat;
-use crate::messages::{Classification, Person, Priority};
-use crate::money::Money;
-use crate::municipality::Gemeentecode;
-use crate::pseudonym::HouseholdId;
-use crate::sector::Sector;
+use crate::contract::address::Address;
+use crate::contract::messages::{Classification, Person, Priority};
+use crate::contract::money::Money;
+use crate::contract::municipality::Gemeentecode;
+use crate::contract::pseudonym::HouseholdId;
+use crate::contract::sector::Sector;
+use crate::reporting::ddas::Eindresultaat;
 
 /// Where one creditor's arrears stand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,9 +5,9 @@ use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 
 use super::RuleContext;
 use crate::config::{Municipality, RuleSet};
-use crate::decision::{Decision, DecisionKind};
-use crate::messages::CreditorStatusValue;
-use crate::pseudonym::HouseholdId;
+use crate::contract::decision::{Decision, DecisionKind};
+use crate::contract::messages::CreditorStatusValue;
+use crate::contract::pseudonym::HouseholdId;
 use crate::rules::ids;
 
 /// One evaluation step (an event or a tick) of one household.
@@ -99,7 +99,7 @@ impl<'a, 'c> Step<'a, 'c> {
     /// A municipality's configuration.
     pub(super) fn municipality(
         &self,
-        code: crate::municipality::Gemeentecode,
+        code: crate::contract::municipality::Gemeentecode,
     ) -> Option<&'a Municipality> {
         self.ctx.municipalities.get(code)
     }

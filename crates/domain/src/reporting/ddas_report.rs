@@ -1,5 +1,5 @@
 //! The DDAS Vroegsignalering v1.2 monthly report (`Uitwisselmodel`) built from the reporting store
-//! ([`crate::report`]). Pure: the records, the period, the organisation data and the delivery
+//! ([`crate::reporting::report`]). Pure: the records, the period, the organisation data and the delivery
 //! time go in, one or more documents come out. Validation against the official JSON schema is the
 //! caller's (the CLI's) job, because the validator does I/O-capable work this crate must not carry.
 //!
@@ -20,10 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::ddas::{Contactsoort, Dagdeel, Eindresultaat, Signaalpartner, Signaalstatus};
-use crate::money::Money;
-use crate::municipality::Gemeentecode;
-use crate::report::{
+use crate::contract::money::Money;
+use crate::contract::municipality::Gemeentecode;
+use crate::reporting::ddas::{Contactsoort, Dagdeel, Eindresultaat, Signaalpartner, Signaalstatus};
+use crate::reporting::report::{
     CaseFacts, CaseView, ClosedFacts, ContactFacts, ReportRecord, SignalFacts, signal_status,
 };
 

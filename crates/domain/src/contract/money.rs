@@ -6,7 +6,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::ValueError;
+use crate::contract::error::ValueError;
 
 /// An amount in euros: `>= 0`, at most two decimals, stored exactly.
 ///
@@ -78,7 +78,7 @@ impl Money {
         let euros = cents / 100;
         let rest = cents % 100;
         let mut buf = [0u8; 24];
-        let digits = crate::text::i64_digits(euros, &mut buf);
+        let digits = crate::contract::text::i64_digits(euros, &mut buf);
         out.push_str("EUR ");
         for (i, ch) in digits.chars().enumerate() {
             if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -91,7 +91,7 @@ impl Money {
             out.push('0');
         }
         if rest >= 0 {
-            out.push_str(crate::text::i64_digits(rest, &mut buf));
+            out.push_str(crate::contract::text::i64_digits(rest, &mut buf));
         } else {
             // Negative amounts do not occur (refused on parse); kept exact anyway.
             let _ = std::fmt::Write::write_fmt(out, format_args!("{rest:02}"));

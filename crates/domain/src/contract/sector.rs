@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ddas::Signaalpartner;
+use crate::reporting::ddas::Signaalpartner;
 
 /// The sector of a creditor, as the contract names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

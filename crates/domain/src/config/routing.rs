@@ -3,12 +3,12 @@
 //! The municipality is where the address is. An exact postcode + house-number table (from CBS's
 //! `pc6hnr` file) answers first where a deployment has one; otherwise the PC4 table's `main`
 //! municipality. A municipality hint in the event is used only when it agrees with the table or
-//! the table has no answer. Parsing the tables from text lives in [`crate::routing_load`].
+//! the table has no answer. Parsing the tables from text lives in [`crate::config::routing_load`].
 
 use std::collections::HashMap;
 
-use crate::address::{HouseholdKey, Postcode};
-use crate::municipality::Gemeentecode;
+use crate::contract::address::{HouseholdKey, Postcode};
+use crate::contract::municipality::Gemeentecode;
 
 /// How a municipality was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

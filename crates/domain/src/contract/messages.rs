@@ -8,12 +8,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::address::{Address, HouseholdKey};
-use crate::ddas::{Contactsoort, Dagdeel, Eindresultaat};
-use crate::money::Money;
-use crate::municipality::Gemeentecode;
-use crate::pseudonym::HouseholdId;
-use crate::sector::Sector;
+use crate::contract::address::{Address, HouseholdKey};
+use crate::contract::money::Money;
+use crate::contract::municipality::Gemeentecode;
+use crate::contract::pseudonym::HouseholdId;
+use crate::contract::sector::Sector;
+use crate::reporting::ddas::{Contactsoort, Dagdeel, Eindresultaat};
 
 /// A problem with one field of an input message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,7 +97,7 @@ pub struct Person {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_time::opt_date"
+        deserialize_with = "crate::contract::serde_time::opt_date"
     )]
     pub birth_date: Option<NaiveDate>,
     /// Phone number.
@@ -126,10 +126,10 @@ pub struct ArrearsEvent {
     #[serde(default)]
     pub arrears_amount: Option<Money>,
     /// First day of the arrears; required for `ARREARS`.
-    #[serde(default, deserialize_with = "crate::serde_time::opt_date")]
+    #[serde(default, deserialize_with = "crate::contract::serde_time::opt_date")]
     pub arrears_since: Option<NaiveDate>,
     /// When the creditor recorded the event (event time).
-    #[serde(deserialize_with = "crate::serde_time::utc")]
+    #[serde(deserialize_with = "crate::contract::serde_time::utc")]
     pub occurred_at: DateTime<Utc>,
     /// Written reminders sent.
     #[serde(default)]
@@ -156,7 +156,7 @@ pub struct ArrearsEvent {
     #[serde(default)]
     pub warm_handover: bool,
     /// Energy/water: the announced end of supply.
-    #[serde(default, deserialize_with = "crate::serde_time::opt_date")]
+    #[serde(default, deserialize_with = "crate::contract::serde_time::opt_date")]
     pub end_of_supply_date: Option<NaiveDate>,
     /// Added to the contract: the shortest payment term (days) any reminder gave. Energy rules
     /// since 2023-04-01 ask for >= 14; when absent the creditor's statement is not checked.
@@ -238,7 +238,7 @@ pub struct ObjectionEvent {
     #[serde(default)]
     pub consent_ref: Option<String>,
     /// Event time.
-    #[serde(deserialize_with = "crate::serde_time::utc")]
+    #[serde(deserialize_with = "crate::contract::serde_time::utc")]
     pub occurred_at: DateTime<Utc>,
     /// The household.
     pub address: Address,
@@ -302,7 +302,7 @@ pub struct FeedbackEvent {
     /// The municipality that gives the feedback.
     pub municipality_code: Gemeentecode,
     /// Event time.
-    #[serde(deserialize_with = "crate::serde_time::utc")]
+    #[serde(deserialize_with = "crate::contract::serde_time::utc")]
     pub occurred_at: DateTime<Utc>,
     /// What happened.
     pub event_type: FeedbackEventType,
@@ -429,7 +429,7 @@ pub struct TaskSignal {
     /// Current amount.
     pub amount: Money,
     /// Start of the arrears.
-    #[serde(serialize_with = "crate::serde_time::ser_date")]
+    #[serde(serialize_with = "crate::contract::serde_time::ser_date")]
     pub arrears_since: NaiveDate,
     /// Days in arrears on the task's date.
     pub days_in_arrears: u32,
@@ -495,10 +495,10 @@ pub struct OutreachTask {
     /// The household's pseudonym.
     pub household_id: HouseholdId,
     /// When this version was made.
-    #[serde(serialize_with = "crate::serde_time::ser_utc")]
+    #[serde(serialize_with = "crate::contract::serde_time::ser_utc")]
     pub created_at: DateTime<Utc>,
     /// First-contact deadline.
-    #[serde(serialize_with = "crate::serde_time::ser_date")]
+    #[serde(serialize_with = "crate::contract::serde_time::ser_date")]
     pub due_date: NaiveDate,
     /// Priority.
     pub priority: Priority,

@@ -13,8 +13,8 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Sha256;
 
-use crate::address::HouseholdKey;
-use crate::error::ValueError;
+use crate::contract::address::HouseholdKey;
+use crate::contract::error::ValueError;
 
 /// The development key `demo` and `simulate` use when no key is configured. Public by design:
 /// pseudonyms made with it protect nothing, and those commands say so on stderr.
@@ -179,8 +179,8 @@ mod tests {
     fn key() -> HouseholdKey {
         HouseholdKey {
             postcode: "3011AB".parse().unwrap(),
-            house_number: crate::address::HouseNumber::new(10).unwrap(),
-            addition: crate::address::Addition::parse("a").unwrap(),
+            house_number: crate::contract::address::HouseNumber::new(10).unwrap(),
+            addition: crate::contract::address::Addition::parse("a").unwrap(),
         }
     }
 

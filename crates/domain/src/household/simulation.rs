@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::decision::Decision;
+use crate::contract::decision::Decision;
+use crate::contract::messages::InputEvent;
+use crate::contract::pseudonym::HouseholdId;
 use crate::household::{HouseholdPartition, PartitionOptions, StepOutcome};
-use crate::messages::InputEvent;
-use crate::pseudonym::HouseholdId;
 use crate::rules::{self, Admission, HouseholdState, RuleContext};
 
 pub use crate::household::TimerIndex;

@@ -16,15 +16,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::address::Address;
-use crate::ddas::{Contactsoort, Dagdeel, Eindresultaat, Signaalstatus};
-use crate::decision::{Decision, DecisionKind, RecordedReason, SuppressReason};
-use crate::messages::{FeedbackEventType, InputEvent, TaskStatus};
-use crate::money::Money;
-use crate::municipality::Gemeentecode;
-use crate::pseudonym::HouseholdId;
+use crate::contract::address::Address;
+use crate::contract::decision::{Decision, DecisionKind, RecordedReason, SuppressReason};
+use crate::contract::messages::{FeedbackEventType, InputEvent, TaskStatus};
+use crate::contract::money::Money;
+use crate::contract::municipality::Gemeentecode;
+use crate::contract::pseudonym::HouseholdId;
+use crate::contract::sector::Sector;
+use crate::reporting::ddas::{Contactsoort, Dagdeel, Eindresultaat, Signaalstatus};
 use crate::rules::{ArrearsStage, HouseholdState};
-use crate::sector::Sector;
 
 /// How DDAS identifies the client without a BSN: address and, where known, birth date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

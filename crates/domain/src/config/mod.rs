@@ -1,17 +1,23 @@
 //! Configuration the rules read: rule sets with effective dates, the municipality registry and the
 //! creditor registry (RULES.md: "Everything here is configuration with these values as defaults").
 //!
-//! These are plain data. Parsing and validating them from TOML text lives in [`crate::config_load`];
+//! These are plain data. Parsing and validating them from TOML text lives in [`config_load`] (and of the
+//! routing tables in [`routing_load`]; the tables themselves in [`routing`]);
 //! reading files is the binary's job.
+
+pub mod config_load;
+pub(crate) mod csv_text;
+pub mod routing;
+pub mod routing_load;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::money::Money;
-use crate::municipality::Gemeentecode;
-use crate::sector::Sector;
+use crate::contract::money::Money;
+use crate::contract::municipality::Gemeentecode;
+use crate::contract::sector::Sector;
 
 /// What a sector must have done before its signal is valid, and its time window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

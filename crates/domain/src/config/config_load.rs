@@ -13,14 +13,14 @@ use serde::de::{self, IntoDeserializer, Visitor};
 use thiserror::Error;
 use toml::Spanned;
 
+use crate::config::csv_text;
 use crate::config::{
     Creditor, CreditorRegistry, Deadlines, Municipality, MunicipalityRegistry, RuleBook, RuleSet,
     SectorRule,
 };
-use crate::csv_text;
-use crate::money::Money;
-use crate::municipality::Gemeentecode;
-use crate::sector::{LegalBasis, Sector};
+use crate::contract::money::Money;
+use crate::contract::municipality::Gemeentecode;
+use crate::contract::sector::{LegalBasis, Sector};
 
 /// A configuration problem.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -8,10 +8,10 @@ use chrono::DateTime;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::ddas::Signaalstatus;
-use crate::messages::{CreditorStatusValue, FieldError, OutreachTask};
-use crate::municipality::Gemeentecode;
-use crate::pseudonym::HouseholdId;
+use crate::contract::messages::{CreditorStatusValue, FieldError, OutreachTask};
+use crate::contract::municipality::Gemeentecode;
+use crate::contract::pseudonym::HouseholdId;
+use crate::reporting::ddas::Signaalstatus;
 
 /// Why a signal leads to no task (contract `SUPPRESSED.reason_code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -231,7 +231,7 @@ impl Decision {
             if let Ok(pc) = "1000AA".parse() {
                 contact.address.postcode = pc;
             }
-            if let Ok(n) = crate::address::HouseNumber::new(1) {
+            if let Ok(n) = crate::contract::address::HouseNumber::new(1) {
                 contact.address.house_number = n;
             }
             contact.address.house_number_addition = None;
@@ -246,12 +246,12 @@ impl Decision {
     }
 }
 
-/// A time written the way chrono writes it, faster (`crate::serde_time`).
+/// A time written the way chrono writes it, faster (`crate::contract::serde_time`).
 struct Rfc3339<'a>(&'a DateTime<chrono::Utc>);
 
 impl Serialize for Rfc3339<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        crate::serde_time::ser_utc(self.0, s)
+        crate::contract::serde_time::ser_utc(self.0, s)
     }
 }
 

@@ -9,11 +9,11 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use crate::address::{HouseNumber, Postcode};
 use crate::config::MunicipalityRegistry;
-use crate::config_load::ConfigError;
-use crate::csv_text;
-use crate::municipality::Gemeentecode;
+use crate::config::config_load::ConfigError;
+use crate::config::csv_text;
+use crate::contract::address::{HouseNumber, Postcode};
+use crate::contract::municipality::Gemeentecode;
 
 /// Finds a column by its (lower-case) name in a normalised header.
 fn column(

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::ValueError;
+use crate::contract::error::ValueError;
 
 /// A Dutch postcode, normalised: four digits (no leading zero) and two upper-case letters, no
 /// space. `"3011 ab"` becomes `"3011AB"`.

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::ValueError;
+use crate::contract::error::ValueError;
 
 /// A CBS `gemeentecode`: four digits with leading zeros (`0518`). Accepts `GM0518` and `518`
 /// on input; always prints four digits, which is also the suffix of the municipality's topic
