@@ -1,4 +1,4 @@
-//! `vroegsignaal feedback`: a municipality records a contact attempt or a case result for a case,
+//! Municipal feedback (`vroegsignaal feedback`): a municipality records a contact attempt or a case result for a case,
 //! produced to `vroeg.feedback.v1` (key `case_id`, value the contract's FeedbackEvent JSON).
 //!
 //! - One event from the command line ([`record`]), or many from a CSV or JSON-lines file
@@ -20,10 +20,10 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use vroeg_domain::messages::{FeedbackEvent, FieldError};
 
-use crate::publish::{
-    PublishError, Rejection, RejectsFile, Sink, Target, strip_json_position, trim_line,
-};
-use crate::upload::{UploadFormat, split_fields};
+use vroeg_kafka::keys::feedback_key;
+
+use crate::publish::{Rejection, RejectsFile, Target, strip_json_position, trim_line};
+use crate::upload_format::{UploadFormat, split_fields};
 
 /// The CSV columns of a feedback upload, in the documented order.
 pub const FEEDBACK_COLUMNS: &[&str] = &[
@@ -48,8 +48,8 @@ pub enum FeedbackError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// Producing (the producer, or deliveries).
-    #[error("{0}")]
-    Publish(#[from] PublishError),
+    #[error(transparent)]
+    Delivery(#[from] vroeg_kafka::DeliveryError),
     /// The CSV header is unusable.
     #[error("line 1 (CSV header): {0}")]
     Header(String),
@@ -171,8 +171,8 @@ pub fn record(event: &FeedbackEvent, target: Option<&Target>) -> Result<u64, Fee
     let Some(target) = target else {
         return Ok(0);
     };
-    let mut sink = Sink::new(target)?;
-    sink.send(1, &event.case_id, &value)?;
+    let mut sink = target.producer()?;
+    sink.send(1, feedback_key(&event.case_id), &value, None)?;
     Ok(sink.finish()?)
 }
 
@@ -267,7 +267,7 @@ pub fn upload(
     report: &mut impl Write,
     mut rejects: Option<&mut RejectsFile>,
 ) -> Result<FeedbackStats, FeedbackError> {
-    let mut sink = target.map(Sink::new).transpose()?;
+    let mut sink = target.map(Target::producer).transpose()?;
     let mut stats = FeedbackStats::default();
     let mut header: Option<Header> = None;
     let mut input = input;
@@ -320,7 +320,7 @@ pub fn upload(
             Ok((event, value)) => {
                 stats.accepted += 1;
                 if let Some(s) = sink.as_mut() {
-                    s.send(line_no, &event.case_id, &value)?;
+                    s.send(line_no, feedback_key(&event.case_id), &value, None)?;
                 }
             }
             Err(reason) => {

@@ -1,4 +1,4 @@
-//! `vroegsignaal tasks`: a municipality reads its outreach queue `vroeg.outreach.<code>`.
+//! The outreach queue (`vroegsignaal tasks`): a municipality reads `vroeg.outreach.<code>`.
 //!
 //! - A consumer group (default `vroegsignaal-tasks-<code>`), `auto.offset.reset=earliest`:
 //!   a first run shows the whole queue, a later run what arrived since.
@@ -19,9 +19,9 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 use rdkafka::Message;
 use vroeg_domain::messages::OutreachTask;
+use vroeg_kafka::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
