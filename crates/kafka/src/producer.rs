@@ -18,6 +18,7 @@ use crate::settings::ClientSettings;
 ///
 /// `send` is the producer's own `send` (`BaseProducer::send`, `ThreadedProducer::send`), which
 /// hands the record back on failure.
+#[allow(clippy::result_large_err)] // the shape of rdkafka's own `send`
 pub fn send_with_retry<R>(
     mut record: R,
     mut send: impl FnMut(R) -> Result<(), (KafkaError, R)>,
@@ -172,6 +173,8 @@ impl<T: Send + Sync + 'static> DeliveryProducer<T> {
     /// Sends a record (`line`: where it came from, for the error message), waiting while the
     /// local queue is full; `tag` comes back from [`DeliveryProducer::take_acked`] once the
     /// broker acknowledged the record.
+    // rdkafka's `send` hands the record back with its error: a large `Err`, not ours to box.
+    #[allow(clippy::result_large_err)]
     pub fn send(
         &mut self,
         line: usize,
