@@ -137,7 +137,7 @@ pub fn check_event(event: &FeedbackEvent) -> Result<(), String> {
 
 /// One line's JSON object: fills in `event_id` (from `raw`) and `occurred_at` (`now`) when
 /// absent, decodes strictly and checks it. The event, or the reason it is rejected.
-pub fn check_object(
+pub(crate) fn check_object(
     mut object: Map<String, Value>,
     raw: &[u8],
     now: DateTime<Utc>,
@@ -164,7 +164,36 @@ fn encode(event: &FeedbackEvent) -> Result<Vec<u8>, String> {
 }
 
 /// Records one event given on the command line: checked, then produced to `target` (none: a
-/// dry run). An invalid event is an error.
+/// dry run). An invalid event is an error. Returns the number of records delivered.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use vroeg_client::feedback::{fresh_event_id, record};
+/// use vroeg_client::publish::Target;
+/// use vroeg_client::{ClientSettings, Topics};
+/// use vroeg_domain::ddas::Eindresultaat;
+/// use vroeg_domain::messages::{FeedbackEvent, FeedbackEventType};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let case_id = "cs_k1_0123abcd_1".to_owned(); // from the outreach task
+/// let event = FeedbackEvent {
+///     event_id: fresh_event_id(&case_id),
+///     case_id,
+///     municipality_code: "0518".parse()?,
+///     occurred_at: chrono::DateTime::UNIX_EPOCH,
+///     event_type: FeedbackEventType::CaseResult,
+///     contact_attempt: None,
+///     resultaat: Eindresultaat::parse("Vervolghulp en/of verwijzing financieel"),
+/// };
+/// let target = Target {
+///     settings: ClientSettings::new("kafka.example.nl:9092"),
+///     topic: Topics::default().feedback(),
+///     delivery_timeout: Duration::from_secs(60),
+/// };
+/// record(&event, Some(&target))?;
+/// # Ok(())
+/// # }
+/// ```
 pub fn record(event: &FeedbackEvent, target: Option<&Target>) -> Result<u64, FeedbackError> {
     check_event(event).map_err(FeedbackError::Invalid)?;
     let value = encode(event).map_err(FeedbackError::Invalid)?;

@@ -13,6 +13,32 @@
 //!   line's own JSON bytes (JSON lines) or the row converted to contract JSON (CSV). A full local
 //!   queue is drained by polling, and the command returns only after every delivery report has
 //!   arrived; a single failed delivery is an error.
+//!
+//! A dry run (no target) validates only and needs no broker:
+//!
+//! ```
+//! use vroeg_client::publish::{NoProgress, PublishOptions, publish};
+//! use vroeg_client::upload_format::{TopicKind, UploadFormat};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let upload = "{\"event_id\":1}\n";
+//! let opts = PublishOptions {
+//!     format: UploadFormat::Jsonl,
+//!     kind: TopicKind::Arrears,
+//!     target: None,
+//!     ledger: None,
+//!     rejects: None,
+//!     progress: &NoProgress,
+//! };
+//! let mut rejected_lines = Vec::new();
+//! let stats = publish(upload.as_bytes(), opts, &mut rejected_lines)?;
+//! assert_eq!((stats.accepted, stats.rejected), (0, 1));
+//! assert!(String::from_utf8(rejected_lines)?.starts_with("line 1: rejected: "));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With a [`Target`] (settings, topic, delivery timeout) the accepted lines are produced.
 
 mod ledger;
 mod rejections;

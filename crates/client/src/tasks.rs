@@ -82,13 +82,13 @@ impl TasksStats {
 /// Notes when the group has handed this member its partitions.
 /// Highest version shown per task id; decides what is new.
 #[derive(Debug, Default)]
-pub struct Dedupe {
+pub(crate) struct Dedupe {
     shown: HashMap<String, u32>,
 }
 
 impl Dedupe {
     /// Whether this version is new (and remembers it if so).
-    pub fn admit(&mut self, task_id: &str, version: u32) -> bool {
+    pub(crate) fn admit(&mut self, task_id: &str, version: u32) -> bool {
         match self.shown.get_mut(task_id) {
             Some(v) if *v >= version => false,
             Some(v) => {

@@ -9,7 +9,7 @@
 //! - [`producer`]: the one producer send loop that waits while librdkafka's local queue is full,
 //!   and an idempotent producer that counts delivery reports ([`DeliveryProducer`]);
 //! - [`group_read`]: reading one topic as a consumer group, committing only what was handled;
-//! - [`read_to_end`]: reading a whole topic from the beginning to its end, without a group.
+//! - [`read_to_end`](mod@read_to_end): reading a whole topic from the beginning to its end, without a group.
 
 pub mod group_read;
 pub mod keys;
