@@ -7,7 +7,9 @@
 //!
 //! Every setting can be overridden from the environment as `VROEGSIGNAAL__<SECTION>__<KEY>`
 //! (double underscores; section and key case-insensitive), e.g.
-//! `VROEGSIGNAAL__KAFKA__PARTITIONS=24`. `VROEGSIGNAAL_BROKERS` overrides `kafka.brokers` and the
+//! `VROEGSIGNAAL__KAFKA__PARTITIONS=24`; a librdkafka property of `[kafka.client]` as
+//! `VROEGSIGNAAL__KAFKA__CLIENT__<PROPERTY>` with `_` for `.` (`..._SASL_PASSWORD` sets
+//! `sasl.password`). `VROEGSIGNAAL_BROKERS` overrides `kafka.brokers` and the
 //! key itself only ever comes from `VROEGSIGNAAL_PSEUDONYM_KEY` or the key file, never from the
 //! config file.
 
@@ -22,6 +24,8 @@ use vroeg_domain::pseudonym::PseudonymKey;
 use vroeg_domain::routing::RoutingTable;
 use vroeg_domain::routing_load;
 use vroeg_domain::rules::RuleContext;
+use vroeg_engine::EngineSettings;
+use vroeg_kafka::{ClientSettings, Topics};
 
 /// The config file used when `--config` is not given.
 pub const DEFAULT_CONFIG_PATH: &str = "config/vroegsignaal.toml";
@@ -93,8 +97,8 @@ pub struct PseudonymSection {
     pub key_file: Option<PathBuf>,
 }
 
-/// `[kafka]`: read by the engine (`run`, and `demo` once it runs on a broker).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `[kafka]`: brokers, topic prefix and client properties of every client the binary makes.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaSection {
     /// `HOST:PORT[,..]`; `VROEGSIGNAAL_BROKERS` wins.
@@ -106,6 +110,34 @@ pub struct KafkaSection {
     /// Partitions of the topics the pipeline creates.
     #[serde(default = "default_partitions")]
     pub partitions: u32,
+    /// `[kafka.client]`: extra librdkafka properties (TLS, SASL, timeouts), set on every client
+    /// (`run`, `publish`, `tasks`, `feedback`, `status`, `report`, `demo`) after vroegsignaal's
+    /// own. Values may be secrets: never logged, `Debug` shows the names only.
+    #[serde(default)]
+    pub client: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for KafkaSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaSection")
+            .field("brokers", &self.brokers)
+            .field("topic_prefix", &self.topic_prefix)
+            .field("partitions", &self.partitions)
+            .field("client", &self.client.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl KafkaSection {
+    /// The client settings of every client the binary makes: brokers and `[kafka.client]`.
+    pub fn client_settings(&self) -> ClientSettings {
+        ClientSettings::new(&self.brokers).with_extra(self.client.clone())
+    }
+
+    /// The topic names under `topic_prefix`.
+    pub fn topics(&self) -> Topics {
+        Topics::new(&self.topic_prefix)
+    }
 }
 
 fn default_brokers() -> String {
@@ -124,6 +156,7 @@ impl Default for KafkaSection {
             brokers: default_brokers(),
             topic_prefix: default_topic_prefix(),
             partitions: default_partitions(),
+            client: BTreeMap::new(),
         }
     }
 }
@@ -141,9 +174,9 @@ pub struct FileConfig {
     /// Kafka.
     #[serde(default)]
     pub kafka: KafkaSection,
-    /// The streaming engine (`run`).
+    /// The streaming engine (`run`); its defaults are [`EngineSettings::default`].
     #[serde(default)]
-    pub engine: EngineSection,
+    pub engine: EngineSettings,
     /// The DDAS report (`report ddas`) and its store.
     #[serde(default)]
     pub report: ReportSection,
@@ -197,44 +230,6 @@ pub struct ContactpersoonConfig {
     pub email: Option<String>,
     /// Job title.
     pub functietitel: Option<String>,
-}
-
-/// `[engine]`: the streaming engine's own settings (`run`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EngineSection {
-    /// This instance's id (part of the transactional ids; unique per running instance). Empty:
-    /// the host name, or `vroegsignaal-1`.
-    pub instance_id: String,
-    /// How often timers are checked, in milliseconds (wakeups fire at their exact due time).
-    pub tick_interval_ms: u64,
-    /// Longest a batch stays open before its transaction commits, in milliseconds.
-    pub commit_interval_ms: u64,
-    /// Most input records per transaction.
-    pub commit_max_records: usize,
-    /// Consumer group session timeout, in milliseconds.
-    pub session_timeout_ms: u32,
-    /// Partitions of each `outreach.<gemeentecode>` and `creditor-status.<id>` topic.
-    pub outreach_partitions: u32,
-    /// `/metrics`, `/healthz`, `/readyz`.
-    pub http_bind: String,
-    /// Longest a graceful shutdown may take, in seconds.
-    pub shutdown_timeout_secs: u64,
-}
-
-impl Default for EngineSection {
-    fn default() -> Self {
-        EngineSection {
-            instance_id: String::new(),
-            tick_interval_ms: 1_000,
-            commit_interval_ms: 1_000,
-            commit_max_records: 20_000,
-            session_timeout_ms: 10_000,
-            outreach_partitions: 1,
-            http_bind: "127.0.0.1:9464".to_owned(),
-            shutdown_timeout_secs: 30,
-        }
-    }
 }
 
 /// A snapshot of the environment variables that matter, so loading is testable without touching
@@ -331,6 +326,12 @@ pub fn apply_overrides(table: &mut toml::Table, env: &Env) -> Result<(), ConfigF
             ));
         };
         let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
+        if section == "kafka"
+            && let Some(property) = key.strip_prefix("client__")
+        {
+            set_client_property(table, var, property, value)?;
+            continue;
+        }
         let entry = table
             .entry(section.clone())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
@@ -360,6 +361,37 @@ pub fn apply_overrides(table: &mut toml::Table, env: &Env) -> Result<(), ConfigF
         };
         sec.insert(key, typed);
     }
+    Ok(())
+}
+
+/// `VROEGSIGNAAL__KAFKA__CLIENT__SASL_PASSWORD=...` → `[kafka.client] "sasl.password" = "..."`
+/// (always text, as librdkafka takes every property).
+fn set_client_property(
+    table: &mut toml::Table,
+    var: &str,
+    property: &str,
+    value: &str,
+) -> Result<(), ConfigFileError> {
+    let name = property.replace('_', ".");
+    if name.is_empty() {
+        return Err(ConfigFileError::new(
+            var,
+            "expected VROEGSIGNAAL__KAFKA__CLIENT__<PROPERTY>",
+        ));
+    }
+    let kafka = table
+        .entry("kafka")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let toml::Value::Table(kafka) = kafka else {
+        return Err(ConfigFileError::new(var, "[kafka] is not a section"));
+    };
+    let client = kafka
+        .entry("client")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let toml::Value::Table(client) = client else {
+        return Err(ConfigFileError::new(var, "[kafka.client] is not a table"));
+    };
+    client.insert(name, toml::Value::String(value.to_owned()));
     Ok(())
 }
 
@@ -532,6 +564,64 @@ mod tests {
             Some(PathBuf::from("data/exact.csv"))
         );
         assert_eq!(f.kafka.topic_prefix, "vroeg.");
+    }
+
+    #[test]
+    fn client_properties_come_from_the_file_and_the_environment() {
+        let mut t: toml::Table = toml::from_str(&format!(
+            "{MINIMAL}\n[kafka.client]\n\"security.protocol\" = \"SASL_SSL\"\n"
+        ))
+        .unwrap();
+        let env = Env::from_pairs([
+            ("VROEGSIGNAAL__KAFKA__CLIENT__SASL_PASSWORD", "s3cret"),
+            ("VROEGSIGNAAL__kafka__client__linger_ms", "5"),
+        ]);
+        apply_overrides(&mut t, &env).unwrap();
+        let f: FileConfig = t.try_into().unwrap();
+        let c = f.kafka.client_settings();
+        assert_eq!(c.extra.get("security.protocol").unwrap(), "SASL_SSL");
+        assert_eq!(c.extra.get("sasl.password").unwrap(), "s3cret");
+        assert_eq!(c.extra.get("linger.ms").unwrap(), "5");
+        assert_eq!(f.kafka.partitions, 6);
+        // Values are never shown.
+        assert!(!format!("{:?} {c:?}", f.kafka).contains("s3cret"));
+    }
+
+    /// The defaults are written once ([`EngineSettings::default`]); the shipped config file and
+    /// the docs state the same values.
+    #[test]
+    fn shipped_config_and_docs_state_the_engine_defaults() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let shipped = Settings::load(&root.join(DEFAULT_CONFIG_PATH), &Env::default()).unwrap();
+        assert_eq!(shipped.file.engine, EngineSettings::default());
+        assert!(
+            shipped.file.kafka.client.is_empty(),
+            "no client properties shipped"
+        );
+        let d = EngineSettings::default();
+        let stated = format!(
+            "{} ms or {} records",
+            d.commit_interval_ms,
+            thousands(d.commit_max_records)
+        );
+        for doc in ["docs/ENGINE.md", "docs/BENCHMARKS.md", DEFAULT_CONFIG_PATH] {
+            let text = std::fs::read_to_string(root.join(doc)).unwrap();
+            let line = format!("default commit cadence: {stated}");
+            let found = text.to_lowercase().contains(&line);
+            assert!(found, "{doc} should say {line:?}");
+        }
+    }
+
+    fn thousands(n: usize) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
     }
 
     #[test]

@@ -6,21 +6,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseProducer, BaseRecord, DefaultProducerContext, Producer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use vroeg_domain::config::MunicipalityRegistry;
 use vroeg_domain::decision::{Decision, DecisionKind};
 use vroeg_domain::messages::TaskStatus;
 use vroeg_domain::municipality::Gemeentecode;
-use vroeg_engine::kafka::ClientSettings;
-use vroeg_engine::topics::Topics;
-use vroeg_engine::{AutoCreate, ManualClock, Metrics, StageConfig, spawn_households, spawn_ingest};
+use vroeg_engine::embedded::{EmbeddedError, EmbeddedPipeline};
+use vroeg_kafka::Topics;
+use vroeg_kafka::keys::creditor_event_key;
 
 use crate::config::AppConfig;
 use crate::generate::{self, CreditorPool, Geography};
@@ -184,23 +178,8 @@ pub struct DemoRun {
     pub tally: Tally,
 }
 
-/// Errors of the demo run.
-#[derive(Debug, thiserror::Error)]
-pub enum DemoError {
-    /// The embedded broker or a client failed.
-    #[error("embedded Kafka: {0}")]
-    Kafka(String),
-    /// The engine failed.
-    #[error(transparent)]
-    Engine(#[from] vroeg_engine::EngineError),
-    /// Something did not happen in time.
-    #[error("timed out waiting for {0}")]
-    Timeout(&'static str),
-}
-
-fn kafka(e: impl std::fmt::Display) -> DemoError {
-    DemoError::Kafka(e.to_string())
-}
+/// Errors of the demo run: the embedded pipeline's.
+pub type DemoError = EmbeddedError;
 
 const PARTITIONS: i32 = 16;
 
@@ -223,72 +202,32 @@ pub fn run(
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map_or(DateTime::UNIX_EPOCH, |d| d.and_utc());
 
-    let mock = MockCluster::new(1).map_err(kafka)?;
-    let topics = Topics::default();
-    for t in [topics.arrears(), topics.objections(), topics.feedback()] {
-        mock.create_topic(&t, 4, 1).map_err(kafka)?;
-    }
-    for t in [topics.households(), topics.state(), topics.audit()] {
-        mock.create_topic(&t, PARTITIONS, 1).map_err(kafka)?;
-    }
-    mock.create_topic(&topics.rejected(), 2, 1).map_err(kafka)?;
-    // Outreach and creditor-status topics: the mock creates them on first use.
-    produce_records(&mock, &topics, &records)?;
-
-    let mut stage = StageConfig::new(
-        ClientSettings::new(mock.bootstrap_servers()),
-        topics.clone(),
-        "demo",
-    );
-    stage.session_timeout_ms = 6_000;
-    stage.tick_interval = Duration::from_millis(5);
-    stage.commit_interval = Duration::from_millis(50);
-    stage.commit_max_records = 10_000;
-    let rules = Arc::new(crate::run::rule_data(cfg));
-    let clock = ManualClock::new(start);
-    let metrics = Arc::new(Metrics::new());
-    let ingest = spawn_ingest(
-        stage.clone(),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        metrics.clone(),
-    )?;
-    let households = spawn_households(
-        stage,
-        rules,
-        Arc::new(clock.clone()),
-        metrics.clone(),
-        Arc::new(AutoCreate),
-    )?;
-    let stages_alive = || !ingest.is_finished() && !households.is_finished();
+    let mut pipeline = EmbeddedPipeline::new(4, PARTITIONS)?;
+    pipeline.set_client_properties(cfg.settings.file.kafka.client.clone());
+    let topics = pipeline.topics().clone();
+    produce_records(&pipeline, &topics, &records)?;
+    pipeline.start_stages(Arc::new(crate::run::rule_data(cfg)), start)?;
     let total = records.len() as u64;
-    wait(120, "the ingest stage", || {
-        metrics.ingest_committed() >= total || !stages_alive()
-    })?;
+    pipeline.wait_until_processed(total)?;
+    let metrics = pipeline.metrics();
     let envelopes = metrics.out_count("ingest", &topics.households());
-    wait(120, "the household stage", || {
-        metrics.households_committed() >= envelopes || !stages_alive()
-    })?;
     // The accelerated part: a week at a time to the end of the period (every timer still fires
     // at its own due time).
     let mut day = start;
-    while day < until && stages_alive() {
+    while day < until && pipeline.is_running() {
         day = (day + TimeDelta::days(7)).min(until);
-        clock.set(day);
-        wait(60, "a day's ticks", || {
-            metrics.ticked_until_ms() >= day.timestamp_millis() || !stages_alive()
-        })?;
+        pipeline.advance_to(day)?;
     }
-    let households_left = metrics.state_households.get();
-    ingest.stop()?;
-    households.stop()?;
+    let households_left = pipeline.metrics().state_households.get();
+    pipeline.stop_stages()?;
+    let metrics = pipeline.metrics();
 
     // Read everything back.
     let audit_expected = metrics.out_count("ingest", &topics.audit())
         + metrics.out_count("households", &topics.audit());
     let mut tally = Tally::default();
     let mut task_messages = 0usize;
-    for r in read_back(&mock, &[topics.audit()], audit_expected)? {
+    for r in pipeline.read_topics(&[topics.audit()], audit_expected)? {
         if let Ok(d) = vroeg_codec::decode_decision(&r.1) {
             if matches!(d.kind, DecisionKind::Task { .. }) {
                 task_messages += 1;
@@ -297,12 +236,12 @@ pub fn run(
         }
     }
     let rejected_expected = metrics.out_count("ingest", &topics.rejected());
-    let rejected = read_back(&mock, &[topics.rejected()], rejected_expected)?;
+    let rejected = pipeline.read_topics(&[topics.rejected()], rejected_expected)?;
     for (_, bytes) in &rejected {
         add_rejection(&mut tally, cfg, bytes);
     }
     let outreach_prefix = format!("{}outreach.", topics.prefix());
-    let outreach = read_prefix(&mock, &outreach_prefix, task_messages as u64)?;
+    let outreach = pipeline.read_prefix(&outreach_prefix, task_messages as u64)?;
     let mut distinct = std::collections::BTreeSet::new();
     let mut topics_seen = std::collections::BTreeSet::new();
     for (topic, bytes) in &outreach {
@@ -313,21 +252,17 @@ pub fn run(
     }
     let status_prefix = format!("{}creditor-status.", topics.prefix());
     let status_expected = tally.creditor_status.values().sum::<u64>();
-    let statuses = read_prefix(&mock, &status_prefix, status_expected)?;
-    let transactions = metrics
-        .transactions
-        .get_or_create(&vroeg_engine::metrics::TxnLabels {
-            stage: "households".into(),
-            outcome: "commit".into(),
-        })
-        .get()
-        + metrics
+    let statuses = pipeline.read_prefix(&status_prefix, status_expected)?;
+    let committed = |stage: &str| {
+        metrics
             .transactions
             .get_or_create(&vroeg_engine::metrics::TxnLabels {
-                stage: "ingest".into(),
+                stage: stage.into(),
                 outcome: "commit".into(),
             })
-            .get();
+            .get()
+    };
+    let transactions = committed("households") + committed("ingest");
     Ok(DemoRun {
         records: records.len(),
         until,
@@ -347,159 +282,57 @@ pub fn run(
 /// needs configuration, by `creditor_id`).
 fn add_rejection(tally: &mut Tally, cfg: &AppConfig, bytes: &[u8]) {
     let at = DateTime::UNIX_EPOCH;
-    let decision = match vroeg_codec::decode_input(bytes) {
+    let decision = match vroeg_codec::decode_valid_input(bytes) {
         Err(e) => vroeg_domain::rules::rejected(e.errors, e.event_id, at),
-        Ok(event) => match event.validate() {
-            Err(errors) => vroeg_domain::rules::rejected(errors, None, at),
-            Ok(()) => match vroeg_domain::rules::admit(event, at, &cfg.context()) {
-                vroeg_domain::rules::Admission::Decided(mut ds) if !ds.is_empty() => ds.remove(0),
-                _ => return,
-            },
+        Ok(event) => match vroeg_domain::rules::admit(event, at, &cfg.context()) {
+            vroeg_domain::rules::Admission::Decided(mut ds) if !ds.is_empty() => ds.remove(0),
+            _ => return,
         },
     };
     tally.add(&decision);
 }
 
-fn wait(secs: u64, what: &'static str, mut done: impl FnMut() -> bool) -> Result<(), DemoError> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        if Instant::now() > deadline {
-            return Err(DemoError::Timeout(what));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    Ok(())
-}
-
+/// The generated records on the input topics, keyed as a creditor's upload keys them (bad and
+/// garbage lines unkeyed).
 fn produce_records(
-    mock: &MockCluster<'static, DefaultProducerContext>,
+    pipeline: &EmbeddedPipeline,
     topics: &Topics,
     records: &[generate::Record],
 ) -> Result<(), DemoError> {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", mock.bootstrap_servers())
-        .set("enable.idempotence", "true")
-        .set("linger.ms", "20")
-        .create()
-        .map_err(kafka)?;
     let arrears = topics.arrears();
     let objections = topics.objections();
-    let mut buf = Vec::with_capacity(1024);
+    let mut encoded: Vec<(&str, Option<String>, Vec<u8>)> = Vec::with_capacity(records.len());
     for r in records {
-        buf.clear();
+        let mut buf = Vec::with_capacity(512);
         let (topic, key) = match r {
             generate::Record::Arrears(e) => {
                 let _ = vroeg_codec::encode_json(e.as_ref(), &mut buf);
-                (&arrears, format!("{}/{}", e.creditor_id, e.customer_ref))
+                (
+                    &arrears,
+                    Some(creditor_event_key(&e.creditor_id, &e.customer_ref)),
+                )
             }
             generate::Record::Objection(e) => {
                 let _ = vroeg_codec::encode_json(e.as_ref(), &mut buf);
-                (&objections, format!("{}/{}", e.creditor_id, e.customer_ref))
+                (
+                    &objections,
+                    Some(creditor_event_key(&e.creditor_id, &e.customer_ref)),
+                )
             }
             generate::Record::Bad(v) => {
                 let _ = serde_json::to_writer(&mut buf, v);
-                (&arrears, String::new())
+                (&arrears, None)
             }
             generate::Record::Garbage(s) => {
                 buf.extend_from_slice(s.as_bytes());
-                (&arrears, String::new())
+                (&arrears, None)
             }
         };
-        let mut record = BaseRecord::to(topic.as_str()).payload(&buf[..]);
-        if !key.is_empty() {
-            record = record.key(key.as_bytes());
-        }
-        loop {
-            match producer.send(record) {
-                Ok(()) => break,
-                Err((e, r)) => {
-                    if !matches!(
-                        e,
-                        rdkafka::error::KafkaError::MessageProduction(
-                            rdkafka::types::RDKafkaErrorCode::QueueFull
-                        )
-                    ) {
-                        return Err(kafka(e));
-                    }
-                    record = r;
-                    producer.poll(Duration::from_millis(10));
-                }
-            }
-        }
-        producer.poll(Duration::ZERO);
+        encoded.push((topic.as_str(), key, buf));
     }
-    producer.flush(Duration::from_secs(60)).map_err(kafka)?;
-    Ok(())
-}
-
-fn reader(mock: &MockCluster<'static, DefaultProducerContext>) -> Result<BaseConsumer, DemoError> {
-    ClientConfig::new()
-        .set("bootstrap.servers", mock.bootstrap_servers())
-        .set("group.id", "vroeg-demo-reader")
-        .set("enable.auto.commit", "false")
-        .create()
-        .map_err(kafka)
-}
-
-/// Reads every record of the topics whose names start with `prefix`.
-fn read_prefix(
-    mock: &MockCluster<'static, DefaultProducerContext>,
-    prefix: &str,
-    expected: u64,
-) -> Result<Vec<(String, Vec<u8>)>, DemoError> {
-    let c = reader(mock)?;
-    let names: Vec<String> = {
-        let md = c
-            .fetch_metadata(None, Duration::from_secs(10))
-            .map_err(kafka)?;
-        md.topics()
+    pipeline.produce(
+        encoded
             .iter()
-            .map(|t| t.name().to_owned())
-            .filter(|n| n.starts_with(prefix))
-            .collect()
-    };
-    drop(c);
-    read_back(mock, &names, expected)
-}
-
-/// Reads `topics` from the beginning until `expected` records arrived (a deadline guards it).
-fn read_back(
-    mock: &MockCluster<'static, DefaultProducerContext>,
-    topics: &[String],
-    expected: u64,
-) -> Result<Vec<(String, Vec<u8>)>, DemoError> {
-    let c = reader(mock)?;
-    {
-        let md = c
-            .fetch_metadata(None, Duration::from_secs(10))
-            .map_err(kafka)?;
-        let mut tpl = TopicPartitionList::new();
-        for t in md
-            .topics()
-            .iter()
-            .filter(|t| topics.iter().any(|n| n == t.name()))
-        {
-            for p in t.partitions() {
-                tpl.add_partition_offset(t.name(), p.id(), Offset::Beginning)
-                    .map_err(kafka)?;
-            }
-        }
-        c.assign(&tpl).map_err(kafka)?;
-    }
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while (out.len() as u64) < expected {
-        if Instant::now() > deadline {
-            return Err(DemoError::Timeout("reading the output topics back"));
-        }
-        match c.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => out.push((
-                m.topic().to_owned(),
-                m.payload().map(<[u8]>::to_vec).unwrap_or_default(),
-            )),
-            Some(Err(e)) => return Err(kafka(e)),
-            None => {}
-        }
-    }
-    Ok(out)
+            .map(|(t, k, v)| (*t, k.as_deref(), v.as_slice())),
+    )
 }

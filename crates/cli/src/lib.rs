@@ -6,28 +6,23 @@
 //!   the loaded rule book, registries and routing tables ([`config::AppConfig`]);
 //! - [`simulate`]: the rule engine over a JSON-lines file with a simulated clock;
 //! - [`generate`]: deterministic synthetic creditor traffic;
-//! - [`demo`]: the offline demo run and its report;
+//! - [`demo`]: the whole pipeline on the embedded MockCluster and the demo summary;
 //! - [`import`]: CBS's pc6hnr file to the exact-address routing table;
-//! - [`publish`] / [`upload`]: a creditor's upload (CSV or JSON lines), validated and produced;
-//! - [`tasks`]: a municipality reads its outreach queue;
-//! - [`feedback`]: a municipality records contact attempts and case results;
-//! - [`status`]: a creditor reads its status topic;
-//! - [`report`] / [`readback`]: the DDAS v1.2 report from a municipality's reporting store;
+//! - [`ddas_report`]: the DDAS v1.2 report (CBS) from a municipality's reporting store, checked
+//!   against the official schema;
+//! - [`progress`]: the upload progress bar of `publish`;
 //! - [`run`]: the service on a broker (`vroegsignaal run`);
+//!
+//! The creditor and municipality clients (`publish`, `feedback`, `tasks`, `status`, the reporting
+//! store) are the `vroeg-client` library; topic names, keys and client settings `vroeg-kafka`.
 //!
 //! Errors here are typed (thiserror); only the binary turns them into one line on stderr.
 
 pub mod config;
+pub mod ddas_report;
 pub mod demo;
-pub mod feedback;
 pub mod generate;
-pub mod groupread;
 pub mod import;
-pub mod publish;
-pub mod readback;
-pub mod report;
+pub mod progress;
 pub mod run;
 pub mod simulate;
-pub mod status;
-pub mod tasks;
-pub mod upload;

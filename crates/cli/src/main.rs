@@ -16,8 +16,8 @@ use vroegsignaal::config::{AppConfig, DEFAULT_CONFIG_PATH, Env, KeyPolicy, KeySo
 use vroegsignaal::generate::{self, CreditorPool, Geography};
 use vroegsignaal::{demo, import, run, simulate};
 
-mod kafkaio;
-use kafkaio::{FeedbackArgs, PublishArgs, ReportArgs, StatusArgs, TasksArgs};
+mod client_commands;
+use client_commands::{FeedbackArgs, PublishArgs, ReportArgs, StatusArgs, TasksArgs};
 
 /// Early signalling of payment arrears: creditor events in, outreach tasks per municipality out.
 #[derive(Debug, Parser)]
@@ -181,11 +181,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             log_format,
         } => cmd_run(&config, brokers, log_format),
         Command::ImportPc6hnr { input, output } => cmd_import(&input, &output),
-        Command::Publish(args) => kafkaio::cmd_publish(&config, args),
-        Command::Tasks(args) => kafkaio::cmd_tasks(&config, args),
-        Command::Feedback(args) => kafkaio::cmd_feedback(&config, args),
-        Command::Status(args) => kafkaio::cmd_status(&config, args),
-        Command::Report(args) => kafkaio::cmd_report(&config, args),
+        Command::Publish(args) => client_commands::cmd_publish(&config, args),
+        Command::Tasks(args) => client_commands::cmd_tasks(&config, args),
+        Command::Feedback(args) => client_commands::cmd_feedback(&config, args),
+        Command::Status(args) => client_commands::cmd_status(&config, args),
+        Command::Report(args) => client_commands::cmd_report(&config, args),
     }
 }
 

@@ -13,15 +13,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use vroeg_engine::kafka::ClientSettings;
 use vroeg_engine::stage::TopicSpec;
-use vroeg_engine::topics::Topics;
 use vroeg_engine::{
     AdminCreator, Metrics, RuleData, Shutdown, StageConfig, SystemClock, spawn_households,
     spawn_ingest,
 };
 
-use crate::config::{AppConfig, EngineSection, KeySource};
+use crate::config::{AppConfig, KeySource};
 
 /// The rules' inputs, owned, for the engine.
 pub fn rule_data(cfg: &AppConfig) -> RuleData {
@@ -34,31 +32,22 @@ pub fn rule_data(cfg: &AppConfig) -> RuleData {
     }
 }
 
-/// The stage settings from `[kafka]` and `[engine]`.
+/// The stage settings from `[kafka]` (brokers, `[kafka.client]`, prefix) and `[engine]`.
 pub fn stage_config(cfg: &AppConfig) -> StageConfig {
     let f = &cfg.settings.file;
-    let e: &EngineSection = &f.engine;
+    let e = &f.engine;
     let instance = if e.instance_id.is_empty() {
         std::env::var("HOSTNAME").unwrap_or_else(|_| "vroegsignaal-1".to_owned())
     } else {
         e.instance_id.clone()
     };
-    let mut c = StageConfig::new(
-        ClientSettings::new(&f.kafka.brokers),
-        Topics::new(&f.kafka.topic_prefix),
-        instance,
-    );
-    c.tick_interval = Duration::from_millis(e.tick_interval_ms.max(1));
-    c.commit_interval = Duration::from_millis(e.commit_interval_ms.max(1));
-    c.commit_max_records = e.commit_max_records.max(1);
-    c.session_timeout_ms = e.session_timeout_ms;
-    c
+    StageConfig::from_settings(f.kafka.client_settings(), f.kafka.topics(), instance, e)
 }
 
 /// Every topic `run` makes sure of at start.
 pub fn topic_specs(cfg: &AppConfig) -> Vec<TopicSpec> {
     let f = &cfg.settings.file;
-    let t = Topics::new(&f.kafka.topic_prefix);
+    let t = f.kafka.topics();
     let p = i32::try_from(f.kafka.partitions).unwrap_or(i32::MAX);
     let small = i32::try_from(f.engine.outreach_partitions.max(1)).unwrap_or(1);
     let spec = |name: String, partitions: i32, compact: bool| TopicSpec {

@@ -9,7 +9,8 @@
 //! Inputs go to one partition of one input topic in `simulate`'s order (the ingest stage accepts
 //! every kind on every input topic), so the engine sees the same order per household; the
 //! engine's clock stays before the first event until the input is processed, then moves to the
-//! case's end time, as `simulate --now` does.
+//! case's end time, as `simulate --now` does. The audit topic is read up to the count the
+//! household stage committed, so a decision the engine took beyond `simulate`'s shows too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -17,21 +18,12 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseRecord, Producer};
-use vroeg_domain::decision::{Decision, DecisionKind};
-use vroeg_domain::simulation::Simulator;
-use vroeg_engine::kafka::ClientSettings;
-use vroeg_engine::topics::Topics;
-use vroeg_engine::{
-    AutoCreate, ManualClock, Metrics, StageConfig, StageHandle, spawn_households, spawn_ingest,
-};
-use vroeg_testkit::test_producer;
+use vroeg_domain::contract::decision::{Decision, DecisionKind};
+use vroeg_domain::household::Simulator;
+use vroeg_engine::embedded::EmbeddedPipeline;
 use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
-use vroegsignaal::readback::read_to_end;
 use vroegsignaal::simulate::{self, Format};
 
 use support::golden::CaseFile;
@@ -140,115 +132,51 @@ fn simulated(case: &Case) -> (Outcome, Vec<String>, DateTime<Utc>) {
     )
 }
 
-fn wait(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// The case through ingest and household stages; with `restore_after`, the household stage is
-/// replaced by a new one (restoring from the changelog) after that many input lines.
+/// The case through the embedded pipeline (ingest and household stages on MockCluster); with
+/// `restore_after`, both stages are stopped after that many input lines and new ones started,
+/// which restore the households from the changelog.
 fn engine(
     case: &Case,
     lines: &[String],
     end: DateTime<Utc>,
     restore_after: Option<usize>,
 ) -> Outcome {
-    let prefix = format!("g{}.", case.name);
-    let topics = Topics::new(&prefix);
-    let mock = MockCluster::new(1).unwrap();
-    for t in [
-        topics.arrears(),
-        topics.objections(),
-        topics.feedback(),
-        topics.rejected(),
-    ] {
-        mock.create_topic(&t, 1, 1).unwrap();
-    }
-    for t in [topics.households(), topics.state()] {
-        mock.create_topic(&t, 2, 1).unwrap();
-    }
-    mock.create_topic(&topics.audit(), 1, 1).unwrap();
-    let bootstrap = mock.bootstrap_servers();
-    let mut stage = StageConfig::new(ClientSettings::new(&bootstrap), topics.clone(), "golden");
-    stage.session_timeout_ms = 6_000;
-    stage.tick_interval = Duration::from_millis(5);
-    stage.commit_interval = Duration::from_millis(20);
+    let mut pipeline = EmbeddedPipeline::new(1, 2).unwrap();
+    let topics = pipeline.topics().clone();
     let rules = Arc::new(vroegsignaal::run::rule_data(&case.cfg));
-    let clock = ManualClock::new(DateTime::UNIX_EPOCH);
-    let metrics = Arc::new(Metrics::new());
-    let ingest = spawn_ingest(
-        stage.clone(),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        metrics.clone(),
-    )
-    .unwrap();
-    let start_households = |metrics: &Arc<Metrics>| -> StageHandle {
-        spawn_households(
-            stage.clone(),
-            rules.clone(),
-            Arc::new(clock.clone()),
-            metrics.clone(),
-            Arc::new(AutoCreate),
-        )
-        .unwrap()
-    };
-    let mut households = start_households(&metrics);
-    let producer = test_producer(&bootstrap, true).unwrap();
-    let produce = |batch: &[String]| {
-        for l in batch {
-            producer
-                .send(BaseRecord::<str, str>::to(&topics.arrears()).payload(l))
-                .map_err(|(e, _)| e)
-                .unwrap();
-        }
-        producer.flush(Duration::from_secs(30)).unwrap();
+    let input = topics.arrears();
+    let produce = |pipeline: &EmbeddedPipeline, batch: &[String]| {
+        pipeline
+            .produce(batch.iter().map(|l| (input.as_str(), None, l.as_bytes())))
+            .unwrap();
     };
     let cut = restore_after.unwrap_or(lines.len()).min(lines.len());
-    produce(&lines[..cut]);
-    let through_ingest = |n: usize| {
-        wait("ingest", 60, || metrics.ingest_committed() >= n as u64);
-        metrics.out_count("ingest", &topics.households())
-    };
-    let envelopes = through_ingest(cut);
-    wait("households", 60, || {
-        metrics.households_committed() >= envelopes
-    });
-    // After a restore the new stage counts only what it processes itself.
-    let mut stage_metrics = metrics.clone();
-    let mut before = 0;
+    produce(&pipeline, &lines[..cut]);
+    // The clock stands before every event until the input is processed.
+    pipeline
+        .start_stages(rules.clone(), DateTime::UNIX_EPOCH)
+        .unwrap();
+    pipeline.wait_until_processed(cut as u64).unwrap();
     if restore_after.is_some() {
-        households.stop().unwrap();
-        before = metrics.households_committed();
-        stage_metrics = Arc::new(Metrics::new());
-        households = start_households(&stage_metrics);
-        produce(&lines[cut..]);
-        let envelopes = through_ingest(lines.len());
-        wait("households after the restore", 60, || {
-            before + stage_metrics.households_committed() >= envelopes
-        });
+        // New stages: nothing in memory, the households come back from the changelog.
+        pipeline.stop_stages().unwrap();
+        produce(&pipeline, &lines[cut..]);
+        pipeline.start_stages(rules, DateTime::UNIX_EPOCH).unwrap();
+        pipeline.wait_until_processed(lines.len() as u64).unwrap();
     }
-    clock.set(end);
-    wait("ticks", 60, || {
-        stage_metrics.ticked_until_ms() >= end.timestamp_millis()
-    });
-    let _ = before;
-    households.stop().unwrap();
-    ingest.stop().unwrap();
-    let settings = ClientSettings::new(&bootstrap);
-    let idle = Duration::from_millis(300);
-    let within = Duration::from_secs(30);
-    let audit = read_to_end(&settings, &topics.audit(), idle, within).unwrap();
-    let rejected = read_to_end(&settings, &topics.rejected(), idle, within).unwrap();
+    pipeline.advance_to(end).unwrap();
+    pipeline.stop_stages().unwrap();
+    let audited = pipeline.metrics().out_count("households", &topics.audit());
+    let audit = pipeline
+        .read_topics(std::slice::from_ref(&topics.audit()), audited)
+        .unwrap();
     let mut got = outcome(
         audit
             .iter()
-            .map(|(_, v)| vroeg_codec::decode_decision(v.as_deref().unwrap()).unwrap()),
+            .map(|(_, v)| vroeg_codec::decode_decision(v).unwrap()),
     );
-    got.rejected = rejected.len();
+    got.rejected =
+        usize::try_from(pipeline.metrics().out_count("ingest", &topics.rejected())).unwrap();
     got
 }
 

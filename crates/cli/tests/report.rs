@@ -16,14 +16,12 @@ use vroeg_domain::decision::{DecisionKind, SuppressReason};
 use vroeg_domain::messages::{OutreachTask, TaskStatus};
 use vroeg_domain::municipality::Gemeentecode;
 use vroeg_domain::report::repeat_signal_id;
-use vroeg_engine::kafka::ClientSettings;
-use vroeg_engine::topics::Topics;
 use vroeg_engine::{AutoCreate, ManualClock, Metrics, StageConfig, spawn_households, spawn_ingest};
+use vroeg_kafka::{ClientSettings, Topics, read_to_end};
 use vroeg_testkit::test_producer;
 use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
+use vroegsignaal::ddas_report::DdasValidator;
 use vroegsignaal::generate::{self, CreditorPool, Geography};
-use vroegsignaal::readback::read_to_end;
-use vroegsignaal::report::DdasValidator;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -231,6 +231,21 @@ pub fn decode_input(bytes: &[u8]) -> Result<InputEvent, DecodeError> {
     with_default(|c| c.decode_input(bytes))
 }
 
+/// Decodes any input message and checks the contract's cross-field rules (`validate`): the
+/// event, or every problem found (with the `event_id` when it could be read). The one "decode
+/// then validate" step of the creditor upload and the demo; the registry check, which needs
+/// configuration, stays with `rules::admit`.
+pub fn decode_valid_input(bytes: &[u8]) -> Result<InputEvent, DecodeError> {
+    let event = decode_input(bytes)?;
+    match event.validate() {
+        Ok(()) => Ok(event),
+        Err(errors) => Err(DecodeError {
+            event_id: Some(event.event_id().to_owned()),
+            errors,
+        }),
+    }
+}
+
 /// Decodes a message of a known type with the default codec, detecting the encoding.
 pub fn decode<M: Message>(bytes: &[u8]) -> Result<M, DecodeError> {
     with_default(|c| c.decode(bytes))

@@ -1,9 +1,9 @@
 //! Where the household stage's timers get "now" from: the system clock in `run`, a manual clock in
-//! tests, an accelerated one for demonstrations. Rules never read a clock; the engine passes the
+//! tests and the demo. Rules never read a clock; the engine passes the
 //! time in.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -60,35 +60,6 @@ impl Clock for ManualClock {
     }
 }
 
-/// A clock that starts at `start` and runs `factor` times faster than real time.
-#[derive(Debug, Clone)]
-pub struct AcceleratedClock {
-    start: DateTime<Utc>,
-    began: Instant,
-    factor: u32,
-}
-
-impl AcceleratedClock {
-    /// A clock at `start` now, then `factor` simulated seconds per real second.
-    pub fn new(start: DateTime<Utc>, factor: u32) -> Self {
-        AcceleratedClock {
-            start,
-            began: Instant::now(),
-            factor,
-        }
-    }
-}
-
-impl Clock for AcceleratedClock {
-    fn now(&self) -> DateTime<Utc> {
-        let elapsed = self.began.elapsed().saturating_mul(self.factor);
-        TimeDelta::from_std(elapsed)
-            .ok()
-            .and_then(|d| self.start.checked_add_signed(d))
-            .unwrap_or(DateTime::<Utc>::MAX_UTC)
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -109,10 +80,7 @@ mod tests {
     }
 
     #[test]
-    fn accelerated_and_system_clocks_move() {
-        let t0 = Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap();
-        let c = AcceleratedClock::new(t0, 86_400);
-        assert!(c.now() >= t0);
+    fn the_system_clock_moves() {
         let s = SystemClock.now();
         assert!(s.timestamp() > 1_700_000_000);
     }

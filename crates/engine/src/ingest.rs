@@ -237,7 +237,7 @@ impl IngestWorker {
                         self.producer.send(Out {
                             topic: &topic,
                             partition: None,
-                            key: Some(env.household_id.as_str().as_bytes()),
+                            key: Some(vroeg_kafka::keys::household_key(&env.household_id)),
                             payload: Some(&value),
                             headers: None,
                         })?;
@@ -345,7 +345,10 @@ impl IngestWorker {
         self.producer.send(Out {
             topic: &topic,
             partition: None,
-            key: d.household_id.as_ref().map(|h| h.as_str().as_bytes()),
+            key: d
+                .household_id
+                .as_ref()
+                .map(vroeg_kafka::keys::household_key),
             payload: Some(&value),
             headers: None,
         })?;

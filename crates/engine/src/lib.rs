@@ -3,31 +3,33 @@
 //! The streaming engine (design: `docs/ENGINE.md`): the ingest stage ([`ingest`]) and the
 //! household stage ([`household`]) of the pure rule engine, run on Kafka with rdkafka, each on its
 //! own thread (every transactional call blocks), with tokio for the HTTP endpoints ([`http`]) and
-//! signals. Shared pieces used by every command that talks to a broker live here too: topic names
-//! ([`topics`]) and client settings ([`kafka`]).
+//! signals. Topic names, message keys and client settings come from `vroeg-kafka`; the engine's
+//! settings and their defaults, written once, are [`EngineSettings`]; [`embedded`] runs the whole
+//! pipeline in-process on librdkafka's MockCluster (the demo, tests, a client's own tests).
 
 mod cadence;
 pub mod clock;
+pub mod embedded;
 pub mod error;
 pub mod household;
 pub mod http;
 pub mod ingest;
-pub mod kafka;
 pub mod metrics;
 pub mod records;
 pub mod rules;
+pub mod settings;
 pub mod shutdown;
 pub mod stage;
 pub mod statecodec;
-pub mod topics;
 mod txn;
 
-pub use clock::{AcceleratedClock, Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::EngineError;
 pub use household::spawn_households;
 pub use ingest::spawn_ingest;
 pub use metrics::Metrics;
 pub use rules::RuleData;
+pub use settings::EngineSettings;
 pub use shutdown::Shutdown;
 pub use stage::{AdminCreator, AutoCreate, StageConfig, StageHandle, TopicCreator, TopicSpec};
 

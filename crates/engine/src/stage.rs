@@ -10,11 +10,11 @@ use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
+use vroeg_kafka::{ClientSettings, Topics};
 
 use crate::error::{EngineError, Result};
-use crate::kafka::ClientSettings;
+use crate::settings::EngineSettings;
 use crate::shutdown::Shutdown;
-use crate::topics::Topics;
 
 /// Settings of the two stages.
 #[derive(Debug, Clone)]
@@ -42,16 +42,27 @@ pub struct StageConfig {
 }
 
 impl StageConfig {
-    /// Defaults for `brokers` and `topics`.
+    /// The stages for `client` and `topics` with the default [`EngineSettings`].
     pub fn new(client: ClientSettings, topics: Topics, instance_id: impl Into<String>) -> Self {
+        StageConfig::from_settings(client, topics, instance_id, &EngineSettings::default())
+    }
+
+    /// The stages for `client` and `topics` with the operator's `[engine]` settings (its
+    /// `instance_id` is not read: the caller resolves it, e.g. from the host name).
+    pub fn from_settings(
+        client: ClientSettings,
+        topics: Topics,
+        instance_id: impl Into<String>,
+        settings: &EngineSettings,
+    ) -> Self {
         StageConfig {
             client,
             topics,
             instance_id: instance_id.into(),
-            tick_interval: Duration::from_secs(1),
-            commit_interval: Duration::from_millis(100),
-            commit_max_records: 5_000,
-            session_timeout_ms: 10_000,
+            tick_interval: settings.tick_interval(),
+            commit_interval: settings.commit_interval(),
+            commit_max_records: settings.commit_max_records(),
+            session_timeout_ms: settings.session_timeout_ms,
             statistics_interval_ms: 5_000,
             restore_timeout: Duration::from_secs(120),
             transaction_call_timeout: Duration::from_secs(30),
@@ -77,9 +88,7 @@ impl StageConfig {
                 self.statistics_interval_ms.to_string(),
             );
         // Extra properties win (applied last by `client_config`, re-applied here).
-        for (k, v) in &self.client.extra {
-            c.set(k, v);
-        }
+        self.client.apply_extra(&mut c);
         c
     }
 
@@ -93,9 +102,7 @@ impl StageConfig {
             .set("message.timeout.ms", "55000")
             .set("linger.ms", "5")
             .set("partitioner", "murmur2_random");
-        for (k, v) in &self.client.extra {
-            c.set(k, v);
-        }
+        self.client.apply_extra(&mut c);
         c
     }
 }

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use rdkafka::consumer::ConsumerGroupMetadata;
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::{ClientConfig, TopicPartitionList};
+use vroeg_kafka::send_with_retry;
 
 use crate::error::{EngineError, Result};
 
@@ -79,6 +79,8 @@ impl TxnProducer {
 
     /// Enqueues one record in the open transaction (opening one if needed), waiting while the
     /// local queue is full.
+    // rdkafka's `send` hands the record back with its error: a large `Err`, not ours to box.
+    #[allow(clippy::result_large_err)]
     pub(crate) fn send(&mut self, out: Out<'_>) -> Result<()> {
         self.begin()?;
         let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(out.topic);
@@ -95,25 +97,15 @@ impl TxnProducer {
             record = record.headers(h);
         }
         let deadline = std::time::Instant::now() + self.timeout;
-        loop {
-            match self.producer.send(record) {
-                Ok(()) => return Ok(()),
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r))
-                    if std::time::Instant::now() < deadline =>
-                {
-                    record = r;
-                    // The producer's own thread drains the queue; give it a moment.
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err((e, _)) => {
-                    return Err(EngineError::kafka(
-                        self.stage,
-                        format!("producing to {}", out.topic),
-                        e,
-                    ));
-                }
-            }
-        }
+        let producer = &self.producer;
+        send_with_retry(
+            record,
+            |r| producer.send(r),
+            // The producer's own thread drains the queue; give it a moment.
+            || std::thread::sleep(Duration::from_millis(5)),
+            Some(deadline),
+        )
+        .map_err(|e| EngineError::kafka(self.stage, format!("producing to {}", out.topic), e))
     }
 
     /// Waits until every enqueued record is delivered (or failed).

@@ -27,9 +27,8 @@ use vroeg_domain::pseudonym::PseudonymKey;
 use vroeg_domain::routing::RoutingTable;
 use vroeg_domain::routing_load;
 use vroeg_domain::simulation::Simulator;
-use vroeg_engine::kafka::ClientSettings;
-use vroeg_engine::topics::Topics;
 use vroeg_engine::{Metrics, RuleData, StageConfig};
+use vroeg_kafka::{ClientSettings, Topics};
 
 pub type Mock = MockCluster<'static, DefaultProducerContext>;
 

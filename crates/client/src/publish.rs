@@ -1,4 +1,4 @@
-//! `vroegsignaal publish`: a creditor's upload, validated line by line exactly as the pipeline's
+//! A creditor's upload (`vroegsignaal publish`), validated line by line exactly as the pipeline's
 //! ingest stage would, the accepted events produced to the arrears (or objections) topic with an
 //! idempotent producer.
 //!
@@ -6,35 +6,75 @@
 //!   producer queue holds.
 //! - Every non-blank line ends as accepted or rejected; a rejected line is reported as
 //!   `line N: rejected: <reason>` on the report writer (stdout), optionally also in the
-//!   machine-readable rejection report ([`report`]), and the run goes on.
-//! - A valid event the upload ledger ([`ledger`]) knows as delivered to this topic on this
+//!   machine-readable rejection list ([`RejectsFile`]), and the run goes on.
+//! - A valid event the upload ledger ([`Ledger`]) knows as delivered to this topic on this
 //!   cluster is skipped, so a re-upload after a crash or timeout produces only the rest.
 //! - Producing: `enable.idempotence=true`, `acks=all`, key `creditor_id/customer_ref`, value the
 //!   line's own JSON bytes (JSON lines) or the row converted to contract JSON (CSV). A full local
 //!   queue is drained by polling, and the command returns only after every delivery report has
 //!   arrived; a single failed delivery is an error.
+//!
+//! A dry run (no target) validates only and needs no broker:
+//!
+//! ```
+//! use vroeg_client::publish::{NoProgress, PublishOptions, publish};
+//! use vroeg_client::upload_format::{TopicKind, UploadFormat};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let upload = "{\"event_id\":1}\n";
+//! let opts = PublishOptions {
+//!     format: UploadFormat::Jsonl,
+//!     kind: TopicKind::Arrears,
+//!     target: None,
+//!     ledger: None,
+//!     rejects: None,
+//!     progress: &NoProgress,
+//! };
+//! let mut rejected_lines = Vec::new();
+//! let stats = publish(upload.as_bytes(), opts, &mut rejected_lines)?;
+//! assert_eq!((stats.accepted, stats.rejected), (0, 1));
+//! assert!(String::from_utf8(rejected_lines)?.starts_with("line 1: rejected: "));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With a [`Target`] (settings, topic, delivery timeout) the accepted lines are produced.
 
 mod ledger;
-mod progress;
-mod report;
+mod rejections;
 
 use std::io::{BufRead, Write};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use indicatif::ProgressBar;
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
-use rdkafka::{ClientContext, Message};
 use vroeg_domain::messages::{ArrearsEventType, FieldError, InputEvent, ObjectionEventType};
-use vroeg_engine::kafka::ClientSettings;
+use vroeg_kafka::keys::input_event_key;
+use vroeg_kafka::{ClientSettings, DeliveryError, DeliveryProducer};
 
-pub use ledger::{ContentHash, EventKey, Ledger, LedgerEntry, LedgerError, Seen, ledger_path};
-pub use progress::{PROGRESS_EVERY, ProgressMode, upload_bar};
-pub use report::{Rejection, RejectsFile, RejectsFormat, SummaryContext, Tally, render_summary};
+pub(crate) use ledger::Seen;
+pub use ledger::{Ledger, LedgerEntry, LedgerError, ledger_path};
+pub use rejections::{Rejection, RejectsFile, SummaryContext, Tally, render_summary};
 
-use crate::upload::{CsvHeader, TopicKind, UploadFormat};
+use crate::upload_format::{CsvHeader, TopicKind, UploadFormat};
+
+/// Lines between progress updates.
+pub const PROGRESS_EVERY: u64 = 512;
+
+/// Where an upload reports its progress (a progress bar, a log line, nothing): moved every
+/// [`PROGRESS_EVERY`] lines, so it costs nothing per line that matters.
+pub trait UploadProgress: std::fmt::Debug {
+    /// Bytes of the file read so far.
+    fn set_position(&self, _bytes: u64) {}
+    /// What is happening (counts so far, or waiting for the broker).
+    fn set_message(&self, _message: String) {}
+    /// The upload is over (successfully or not).
+    fn finish(&self) {}
+}
+
+/// No progress reporting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl UploadProgress for NoProgress {}
 
 /// Why an upload could not be processed (as opposed to lines being rejected).
 #[derive(Debug, thiserror::Error)]
@@ -48,9 +88,9 @@ pub enum PublishError {
     /// The file has no CSV header.
     #[error("the CSV file is empty: it needs a header line (docs/UPLOADS.md)")]
     NoHeader,
-    /// The producer could not be created or refused a record.
-    #[error("kafka: {0}")]
-    Kafka(#[from] KafkaError),
+    /// The producer could not be created, refused a record, or records were not delivered.
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
     /// The upload ledger.
     #[error("{0}")]
     Ledger(#[from] LedgerError),
@@ -61,21 +101,6 @@ pub enum PublishError {
         path: std::path::PathBuf,
         /// What failed.
         source: std::io::Error,
-    },
-    /// Deliveries failed or did not finish in time.
-    #[error(
-        "{failed} of {sent} record(s) not delivered to {topic}{}",
-        first.as_deref().map(|f| format!(" (first: {f})")).unwrap_or_default()
-    )]
-    Delivery {
-        /// The topic.
-        topic: String,
-        /// Records handed to the producer.
-        sent: u64,
-        /// Records without a successful delivery report.
-        failed: u64,
-        /// The first failure: line number and error.
-        first: Option<String>,
     },
 }
 
@@ -126,167 +151,14 @@ impl PublishStats {
     }
 }
 
-/// What the producer is told about each record; handed back in its delivery report.
-#[derive(Debug)]
-pub(crate) struct Sent {
-    line: usize,
-    entry: Option<LedgerEntry>,
-}
+/// The idempotent producer of an upload (also used by `feedback`): records tagged with their
+/// ledger entry come back from [`DeliveryProducer::take_acked`] once acknowledged.
+pub(crate) type Sink = DeliveryProducer<LedgerEntry>;
 
-/// Counts delivery reports; keeps the first failure (line number and error, never the data) and
-/// the ledger entries of acknowledged records.
-#[derive(Debug, Default)]
-struct Deliveries {
-    ok: AtomicU64,
-    failed: AtomicU64,
-    first_failure: Mutex<Option<String>>,
-    acked: Mutex<Vec<LedgerEntry>>,
-}
-
-impl ClientContext for Deliveries {}
-
-impl ProducerContext for Deliveries {
-    type DeliveryOpaque = Box<Sent>;
-
-    fn delivery(&self, result: &DeliveryResult<'_>, sent: Box<Sent>) {
-        match result {
-            Ok(_) => {
-                self.ok.fetch_add(1, Ordering::Relaxed);
-                if let Some(e) = sent.entry
-                    && let Ok(mut acked) = self.acked.lock()
-                {
-                    acked.push(e);
-                }
-            }
-            Err((e, m)) => {
-                self.failed.fetch_add(1, Ordering::Relaxed);
-                if let Ok(mut first) = self.first_failure.lock()
-                    && first.is_none()
-                {
-                    *first = Some(format!(
-                        "line {}, partition {}: {e}",
-                        sent.line,
-                        m.partition()
-                    ));
-                }
-            }
-        }
-    }
-}
-
-/// An idempotent producer that counts delivery reports (also used by `feedback`).
-pub(crate) struct Sink {
-    producer: BaseProducer<Deliveries>,
-    topic: String,
-    sent: u64,
-    delivery_timeout: Duration,
-}
-
-impl Sink {
-    pub(crate) fn new(target: &Target) -> Result<Sink, PublishError> {
-        let producer: BaseProducer<Deliveries> = target
-            .settings
-            .client_config()
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("linger.ms", "20")
-            .set("batch.num.messages", "10000")
-            .set(
-                "message.timeout.ms",
-                target.delivery_timeout.as_millis().to_string(),
-            )
-            .create_with_context(Deliveries::default())?;
-        Ok(Sink {
-            producer,
-            topic: target.topic.clone(),
-            sent: 0,
-            delivery_timeout: target.delivery_timeout,
-        })
-    }
-
-    pub(crate) fn send(
-        &mut self,
-        line: usize,
-        key: &str,
-        value: &[u8],
-    ) -> Result<(), PublishError> {
-        self.send_tracked(line, key, value, None)
-    }
-
-    /// Sends a record whose ledger entry is handed back by [`Sink::take_acked`] once the broker
-    /// acknowledged it.
-    pub(crate) fn send_tracked(
-        &mut self,
-        line: usize,
-        key: &str,
-        value: &[u8],
-        entry: Option<LedgerEntry>,
-    ) -> Result<(), PublishError> {
-        let mut record = BaseRecord::with_opaque_to(&self.topic, Box::new(Sent { line, entry }))
-            .key(key)
-            .payload(value);
-        loop {
-            match self.producer.send(record) {
-                Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
-                    // The local queue is full: serve delivery reports until there is room.
-                    record = r;
-                    self.producer.poll(Duration::from_millis(50));
-                }
-                Err((e, _)) => return Err(e.into()),
-            }
-        }
-        self.sent += 1;
-        if self.sent.is_multiple_of(1024) {
-            self.producer.poll(Duration::ZERO);
-        }
-        Ok(())
-    }
-
-    /// Ledger entries of the records acknowledged since the last call.
-    pub(crate) fn take_acked(&self) -> Vec<LedgerEntry> {
-        self.producer
-            .context()
-            .acked
-            .lock()
-            .map(|mut a| std::mem::take(&mut *a))
-            .unwrap_or_default()
-    }
-
-    /// Waits for every delivery report (bounded by the delivery timeout plus a margin).
-    pub(crate) fn finish(self) -> Result<u64, PublishError> {
-        self.finish_tracked().0
-    }
-
-    /// [`Sink::finish`], also handing back the ledger entries acknowledged since the last
-    /// [`Sink::take_acked`], whether or not every record was delivered: what was delivered is
-    /// recorded either way, so a re-upload sends only the rest.
-    pub(crate) fn finish_tracked(self) -> (Result<u64, PublishError>, Vec<LedgerEntry>) {
-        let deadline = Instant::now() + self.delivery_timeout + Duration::from_secs(5);
-        while self.producer.in_flight_count() > 0 && Instant::now() < deadline {
-            // flush serves the delivery callbacks while it waits.
-            let _ = self.producer.flush(Duration::from_millis(500));
-        }
-        self.producer.poll(Duration::ZERO);
-        let acked = self.take_acked();
-        let ctx = self.producer.context();
-        let ok = ctx.ok.load(Ordering::Relaxed);
-        if ok == self.sent {
-            return (Ok(ok), acked);
-        }
-        let first = ctx.first_failure.lock().ok().and_then(|f| f.clone());
-        let err = PublishError::Delivery {
-            topic: self.topic.clone(),
-            sent: self.sent,
-            failed: self.sent - ok,
-            first: first.or_else(|| {
-                Some(format!(
-                    "{} delivery report(s) still outstanding",
-                    self.producer.in_flight_count()
-                ))
-            }),
-        };
-        (Err(err), acked)
+impl Target {
+    /// A producer to this target.
+    pub(crate) fn producer(&self) -> Result<Sink, DeliveryError> {
+        DeliveryProducer::new(&self.settings, &self.topic, self.delivery_timeout)
     }
 }
 
@@ -296,21 +168,12 @@ pub fn check_event(
     json: &[u8],
     kind: TopicKind,
 ) -> Result<InputEvent, (Option<String>, Vec<FieldError>)> {
-    let event = vroeg_codec::decode_input(json).map_err(|e| (e.event_id, e.errors))?;
-    let id = || Some(event.event_id().to_owned());
-    event.validate().map_err(|errors| (id(), errors))?;
-    kind.check(&event)
-        .map_err(|problem| (id(), vec![FieldError::new("event_type", problem)]))?;
+    let event = vroeg_codec::decode_valid_input(json).map_err(|e| (e.event_id, e.errors))?;
+    kind.check(&event).map_err(|problem| {
+        let id = Some(event.event_id().to_owned());
+        (id, vec![FieldError::new("event_type", problem)])
+    })?;
     Ok(event)
-}
-
-/// The Kafka key of an event: `creditor_id/customer_ref` (feedback: `case_id`).
-fn kafka_key(event: &InputEvent) -> String {
-    match event {
-        InputEvent::Arrears(a) => format!("{}/{}", a.creditor_id, a.customer_ref),
-        InputEvent::Objection(o) => format!("{}/{}", o.creditor_id, o.customer_ref),
-        InputEvent::Feedback(f) => f.case_id.clone(),
-    }
 }
 
 /// `(sector, event_type)` for the summary; sector `-` where there is none.
@@ -362,8 +225,8 @@ pub struct PublishOptions<'a> {
     pub ledger: Option<Ledger>,
     /// The machine-readable rejection report.
     pub rejects: Option<RejectsFile>,
-    /// Moved as the file is read (a hidden bar when none is wanted).
-    pub progress: ProgressBar,
+    /// Moved as the file is read ([`NoProgress`] when none is wanted).
+    pub progress: &'a dyn UploadProgress,
 }
 
 /// Reads the upload from `input`, reports rejected lines to `report` (one line each) and to the
@@ -390,13 +253,13 @@ pub fn publish(
         target,
         ledger.as_mut(),
         rejects.as_mut(),
-        &progress,
+        progress,
         report,
     );
     let (mut stats, sink) = match result {
         Ok(r) => r,
         Err(e) => {
-            progress.finish_and_clear();
+            progress.finish();
             if let Some(r) = rejects {
                 r.discard();
             }
@@ -415,7 +278,7 @@ pub fn publish(
         r.finish()
             .map_err(|source| PublishError::Rejects { path, source })?;
     }
-    progress.set_message("waiting for the broker's delivery reports");
+    progress.set_message("waiting for the broker's delivery reports".to_owned());
     let delivered = match sink {
         Some(s) => {
             let (result, acked) = s.finish_tracked();
@@ -426,7 +289,7 @@ pub fn publish(
         }
         None => None,
     };
-    progress.finish_and_clear();
+    progress.finish();
     if let Some(l) = ledger {
         l.close()?;
     }
@@ -444,10 +307,10 @@ fn read_and_send(
     target: Option<&Target>,
     mut ledger: Option<&mut Ledger>,
     mut rejects: Option<&mut RejectsFile>,
-    progress: &ProgressBar,
+    progress: &dyn UploadProgress,
     report: &mut impl Write,
 ) -> Result<(PublishStats, Option<Sink>), PublishError> {
-    let mut sink = target.map(Sink::new).transpose()?;
+    let mut sink = target.map(Target::producer).transpose()?;
     let mut stats = PublishStats::default();
     let mut header: Option<CsvHeader> = None;
     let mut buf = Vec::with_capacity(4096);
@@ -577,7 +440,7 @@ fn read_and_send(
         stats.accepted += 1;
         count_kind(&mut stats, &event);
         if let Some(s) = sink.as_mut() {
-            s.send_tracked(line_no, &kafka_key(&event), json, entry)?;
+            s.send(line_no, &input_event_key(&event), json, entry)?;
         }
     }
     if format == UploadFormat::Csv && header.is_none() {
@@ -636,7 +499,7 @@ mod tests {
             target: None,
             ledger: None,
             rejects: None,
-            progress: ProgressBar::hidden(),
+            progress: &NoProgress,
         };
         let stats = publish(input.as_bytes(), opts, &mut report).unwrap();
         (stats, String::from_utf8(report).unwrap())
@@ -676,7 +539,7 @@ mod tests {
     #[test]
     fn wrong_topic_kind_is_rejected() {
         let e = check_event(GOOD.as_bytes(), TopicKind::Arrears).unwrap();
-        assert_eq!(kafka_key(&e), "c/K1");
+        assert_eq!(input_event_key(&e), "c/K1");
         let (id, errors) = check_event(GOOD.as_bytes(), TopicKind::Objections).unwrap_err();
         assert_eq!(id.as_deref(), Some("e1"));
         assert_eq!(errors[0].field, "event_type");

@@ -1,4 +1,4 @@
-//! `vroegsignaal tasks`: a municipality reads its outreach queue `vroeg.outreach.<code>`.
+//! The outreach queue (`vroegsignaal tasks`): a municipality reads `vroeg.outreach.<code>`.
 //!
 //! - A consumer group (default `vroegsignaal-tasks-<code>`), `auto.offset.reset=earliest`:
 //!   a first run shows the whole queue, a later run what arrived since.
@@ -19,9 +19,9 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 use rdkafka::Message;
 use vroeg_domain::messages::OutreachTask;
+use vroeg_kafka::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,13 +82,13 @@ impl TasksStats {
 /// Notes when the group has handed this member its partitions.
 /// Highest version shown per task id; decides what is new.
 #[derive(Debug, Default)]
-pub struct Dedupe {
+pub(crate) struct Dedupe {
     shown: HashMap<String, u32>,
 }
 
 impl Dedupe {
     /// Whether this version is new (and remembers it if so).
-    pub fn admit(&mut self, task_id: &str, version: u32) -> bool {
+    pub(crate) fn admit(&mut self, task_id: &str, version: u32) -> bool {
         match self.shown.get_mut(task_id) {
             Some(v) if *v >= version => false,
             Some(v) => {

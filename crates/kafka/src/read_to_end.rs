@@ -12,17 +12,17 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use crate::settings::ClientSettings;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::{Message, Offset, TopicPartitionList};
-use vroeg_engine::kafka::ClientSettings;
 
 /// One record: key and value (a tombstone has no value).
 pub type Record = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Why a topic could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadbackError {
+pub enum ReadToEndError {
     /// A client error.
     #[error("kafka: {0}")]
     Kafka(#[from] KafkaError),
@@ -48,7 +48,7 @@ pub fn read_to_end(
     topic: &str,
     idle: Duration,
     timeout: Duration,
-) -> Result<Vec<Record>, ReadbackError> {
+) -> Result<Vec<Record>, ReadToEndError> {
     let started = Instant::now();
     let consumer: BaseConsumer = settings
         .client_config()
@@ -71,7 +71,7 @@ pub fn read_to_end(
         .flat_map(|t| t.partitions().iter().map(|p| p.id()))
         .collect();
     if partitions.is_empty() {
-        return Err(ReadbackError::NoTopic(topic.to_owned()));
+        return Err(ReadToEndError::NoTopic(topic.to_owned()));
     }
     let mut tpl = TopicPartitionList::new();
     for p in &partitions {
@@ -99,7 +99,7 @@ pub fn read_to_end(
             return Ok(out);
         }
         if started.elapsed() >= timeout {
-            return Err(ReadbackError::Timeout {
+            return Err(ReadToEndError::Timeout {
                 topic: topic.to_owned(),
                 waited: timeout,
                 records: out.len(),

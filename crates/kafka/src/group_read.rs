@@ -13,11 +13,11 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::settings::ClientSettings;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::message::BorrowedMessage;
 use rdkafka::{ClientContext, Message};
-use vroeg_engine::kafka::ClientSettings;
 
 /// What to read and how.
 #[derive(Debug, Clone)]
@@ -85,9 +85,8 @@ where
     W: Write,
     E: From<GroupReadError>,
 {
-    let consumer: BaseConsumer<JoinWatch> = opts
-        .settings
-        .client_config()
+    let mut config = opts.settings.client_config();
+    config
         .set("group.id", &opts.group)
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
@@ -95,7 +94,9 @@ where
         // Quick group joins (a join waits about half the session timeout on Tansu).
         .set("session.timeout.ms", "6000")
         .set("heartbeat.interval.ms", "1000")
-        .set("max.poll.interval.ms", "300000")
+        .set("max.poll.interval.ms", "300000");
+    opts.settings.apply_extra(&mut config);
+    let consumer: BaseConsumer<JoinWatch> = config
         .create_with_context(JoinWatch::default())
         .map_err(GroupReadError::from)?;
     consumer

@@ -1,6 +1,6 @@
 //! A creditor's upload file, line by line: JSON lines as they are, CSV rows turned into the
 //! contract's JSON form (`docs/UPLOADS.md`), each then validated exactly as the pipeline's ingest
-//! stage does ([`vroeg_codec::decode_input`] + `validate()`).
+//! stage does ([`vroeg_codec::decode_valid_input`]).
 //!
 //! CSV: the first line is a header of contract field names, nested fields flattened with a dot
 //! (`person.initials`, `address.postcode`); `,` or `;` as delimiter (whichever the header uses);

@@ -1,6 +1,6 @@
-//! The binary's side of `publish` and `tasks`: arguments, broker and topic resolution, signal
-//! handling, one-line errors. The work itself is in the library ([`vroegsignaal::publish`],
-//! [`vroegsignaal::tasks`]).
+//! The binary's side of the creditor and municipality commands (`publish`, `tasks`, `feedback`,
+//! `status`, `report ddas`): arguments, broker and topic resolution, signal handling, output and
+//! one-line errors. The work itself is in `vroeg_client` (and [`vroegsignaal::ddas_report`]).
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter};
@@ -11,16 +11,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use vroeg_client::publish::{self, Ledger, PublishOptions, RejectsFile, SummaryContext, Target};
+use vroeg_client::tasks::{self, TaskFormat, TasksOptions};
+use vroeg_client::upload_format::{TopicKind, UploadFormat};
 use vroeg_domain::municipality::Gemeentecode;
-use vroeg_engine::kafka::ClientSettings;
-use vroeg_engine::topics::Topics;
+use vroeg_kafka::{ClientSettings, GroupReadOptions, Topics};
 use vroegsignaal::config::{Env, Settings};
-use vroegsignaal::groupread::GroupReadOptions;
-use vroegsignaal::publish::{
-    self, Ledger, ProgressMode, PublishOptions, RejectsFile, SummaryContext, Target,
-};
-use vroegsignaal::tasks::{self, TaskFormat, TasksOptions};
-use vroegsignaal::upload::{TopicKind, UploadFormat};
+use vroegsignaal::progress::{ProgressMode, upload_bar};
 
 /// `vroegsignaal publish`.
 #[derive(Debug, Args)]
@@ -149,15 +146,18 @@ enum TaskFormatArg {
     Text,
 }
 
-/// Brokers and topic names: `--brokers`, else the config (with `VROEGSIGNAAL_BROKERS` applied).
+/// Client settings and topic names: `--brokers`, else the config (with `VROEGSIGNAAL_BROKERS`
+/// applied), and the config's `[kafka.client]` properties.
 fn kafka(config: &Path, brokers: Option<String>) -> Result<(ClientSettings, Topics)> {
     let settings = Settings::load(config, &Env::from_process())?;
-    let k = settings.file.kafka;
-    let brokers = brokers.unwrap_or(k.brokers);
-    if brokers.trim().is_empty() {
+    let mut k = settings.file.kafka;
+    if let Some(b) = brokers {
+        k.brokers = b;
+    }
+    if k.brokers.trim().is_empty() {
         bail!("no brokers: pass --brokers or set VROEGSIGNAAL_BROKERS");
     }
-    Ok((ClientSettings::new(brokers), Topics::new(&k.topic_prefix)))
+    Ok((k.client_settings(), k.topics()))
 }
 
 pub(crate) fn cmd_publish(config: &Path, args: PublishArgs) -> Result<()> {
@@ -228,7 +228,7 @@ pub(crate) fn cmd_publish(config: &Path, args: PublishArgs) -> Result<()> {
             target: target.as_ref(),
             ledger,
             rejects,
-            progress: publish::upload_bar(mode, None),
+            progress: &upload_bar(mode, None),
         };
         publish::publish(io::stdin().lock(), opts, &mut report)
     } else {
@@ -240,7 +240,7 @@ pub(crate) fn cmd_publish(config: &Path, args: PublishArgs) -> Result<()> {
             target: target.as_ref(),
             ledger,
             rejects,
-            progress: publish::upload_bar(mode, size),
+            progress: &upload_bar(mode, size),
         };
         publish::publish(BufReader::with_capacity(1 << 16, f), opts, &mut report)
     }
@@ -425,9 +425,9 @@ enum StatusFormatArg {
 }
 
 pub(crate) fn cmd_feedback(config: &Path, args: FeedbackArgs) -> Result<()> {
+    use vroeg_client::feedback;
     use vroeg_domain::ddas::{Contactsoort, Dagdeel, Eindresultaat};
     use vroeg_domain::messages::{ContactAttempt, FeedbackEvent, FeedbackEventType};
-    use vroegsignaal::feedback;
 
     let target_for = |brokers: Option<String>| -> Result<Option<Target>> {
         if args.dry_run {
@@ -459,10 +459,7 @@ pub(crate) fn cmd_feedback(config: &Path, args: FeedbackArgs) -> Result<()> {
         let target = target_for(args.brokers.clone())?;
         let mut report = BufWriter::with_capacity(1 << 16, io::stdout().lock());
         let mut rejects = match &args.rejects {
-            Some(p) => Some(
-                vroegsignaal::publish::RejectsFile::create(p)
-                    .with_context(|| format!("{}", p.display()))?,
-            ),
+            Some(p) => Some(RejectsFile::create(p).with_context(|| format!("{}", p.display()))?),
             None => None,
         };
         let stats = if file == Path::new("-") {
@@ -569,7 +566,7 @@ pub(crate) fn cmd_feedback(config: &Path, args: FeedbackArgs) -> Result<()> {
 }
 
 pub(crate) fn cmd_status(config: &Path, args: StatusArgs) -> Result<()> {
-    use vroegsignaal::status::{self, StatusFormat, StatusOptions};
+    use vroeg_client::status::{self, StatusFormat, StatusOptions};
     let creditor = args.creditor.trim();
     if creditor.is_empty()
         || !creditor
@@ -646,7 +643,7 @@ enum ReportWhat {
 pub(crate) fn cmd_report(config: &Path, args: ReportArgs) -> Result<()> {
     use std::io::Write;
     use vroegsignaal::config::{AppConfig, KeyPolicy};
-    use vroegsignaal::report;
+    use vroegsignaal::ddas_report as report;
 
     let ReportWhat::Ddas {
         municipality,
@@ -676,7 +673,7 @@ pub(crate) fn cmd_report(config: &Path, args: ReportArgs) -> Result<()> {
     let validator = report::DdasValidator::official()?;
     let (settings, topics) = kafka(config, brokers)?;
     let topic = topics.report(code);
-    let (records, skipped) = report::read_store(
+    let (records, skipped) = vroeg_client::report_store::read_report_store(
         &settings,
         &topic,
         Duration::from_millis(idle_ms),
@@ -703,7 +700,7 @@ pub(crate) fn cmd_report(config: &Path, args: ReportArgs) -> Result<()> {
         }
         None => {
             if pages.len() > 1 {
-                bail!(report::ReportCmdError::PagesNeedFile(pages.len()));
+                bail!(report::DdasReportError::PagesNeedFile(pages.len()));
             }
             let mut w = io::stdout().lock();
             for p in &pages {

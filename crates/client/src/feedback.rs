@@ -1,4 +1,4 @@
-//! `vroegsignaal feedback`: a municipality records a contact attempt or a case result for a case,
+//! Municipal feedback (`vroegsignaal feedback`): a municipality records a contact attempt or a case result for a case,
 //! produced to `vroeg.feedback.v1` (key `case_id`, value the contract's FeedbackEvent JSON).
 //!
 //! - One event from the command line ([`record`]), or many from a CSV or JSON-lines file
@@ -20,10 +20,10 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use vroeg_domain::messages::{FeedbackEvent, FieldError};
 
-use crate::publish::{
-    PublishError, Rejection, RejectsFile, Sink, Target, strip_json_position, trim_line,
-};
-use crate::upload::{UploadFormat, split_fields};
+use vroeg_kafka::keys::feedback_key;
+
+use crate::publish::{Rejection, RejectsFile, Target, strip_json_position, trim_line};
+use crate::upload_format::{UploadFormat, split_fields};
 
 /// The CSV columns of a feedback upload, in the documented order.
 pub const FEEDBACK_COLUMNS: &[&str] = &[
@@ -48,8 +48,8 @@ pub enum FeedbackError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// Producing (the producer, or deliveries).
-    #[error("{0}")]
-    Publish(#[from] PublishError),
+    #[error(transparent)]
+    Delivery(#[from] vroeg_kafka::DeliveryError),
     /// The CSV header is unusable.
     #[error("line 1 (CSV header): {0}")]
     Header(String),
@@ -137,7 +137,7 @@ pub fn check_event(event: &FeedbackEvent) -> Result<(), String> {
 
 /// One line's JSON object: fills in `event_id` (from `raw`) and `occurred_at` (`now`) when
 /// absent, decodes strictly and checks it. The event, or the reason it is rejected.
-pub fn check_object(
+pub(crate) fn check_object(
     mut object: Map<String, Value>,
     raw: &[u8],
     now: DateTime<Utc>,
@@ -164,15 +164,44 @@ fn encode(event: &FeedbackEvent) -> Result<Vec<u8>, String> {
 }
 
 /// Records one event given on the command line: checked, then produced to `target` (none: a
-/// dry run). An invalid event is an error.
+/// dry run). An invalid event is an error. Returns the number of records delivered.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use vroeg_client::feedback::{fresh_event_id, record};
+/// use vroeg_client::publish::Target;
+/// use vroeg_client::{ClientSettings, Topics};
+/// use vroeg_domain::ddas::Eindresultaat;
+/// use vroeg_domain::messages::{FeedbackEvent, FeedbackEventType};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let case_id = "cs_k1_0123abcd_1".to_owned(); // from the outreach task
+/// let event = FeedbackEvent {
+///     event_id: fresh_event_id(&case_id),
+///     case_id,
+///     municipality_code: "0518".parse()?,
+///     occurred_at: chrono::DateTime::UNIX_EPOCH,
+///     event_type: FeedbackEventType::CaseResult,
+///     contact_attempt: None,
+///     resultaat: Eindresultaat::parse("Vervolghulp en/of verwijzing financieel"),
+/// };
+/// let target = Target {
+///     settings: ClientSettings::new("kafka.example.nl:9092"),
+///     topic: Topics::default().feedback(),
+///     delivery_timeout: Duration::from_secs(60),
+/// };
+/// record(&event, Some(&target))?;
+/// # Ok(())
+/// # }
+/// ```
 pub fn record(event: &FeedbackEvent, target: Option<&Target>) -> Result<u64, FeedbackError> {
     check_event(event).map_err(FeedbackError::Invalid)?;
     let value = encode(event).map_err(FeedbackError::Invalid)?;
     let Some(target) = target else {
         return Ok(0);
     };
-    let mut sink = Sink::new(target)?;
-    sink.send(1, &event.case_id, &value)?;
+    let mut sink = target.producer()?;
+    sink.send(1, feedback_key(&event.case_id), &value, None)?;
     Ok(sink.finish()?)
 }
 
@@ -267,7 +296,7 @@ pub fn upload(
     report: &mut impl Write,
     mut rejects: Option<&mut RejectsFile>,
 ) -> Result<FeedbackStats, FeedbackError> {
-    let mut sink = target.map(Sink::new).transpose()?;
+    let mut sink = target.map(Target::producer).transpose()?;
     let mut stats = FeedbackStats::default();
     let mut header: Option<Header> = None;
     let mut input = input;
@@ -320,7 +349,7 @@ pub fn upload(
             Ok((event, value)) => {
                 stats.accepted += 1;
                 if let Some(s) = sink.as_mut() {
-                    s.send(line_no, &event.case_id, &value)?;
+                    s.send(line_no, feedback_key(&event.case_id), &value, None)?;
                 }
             }
             Err(reason) => {

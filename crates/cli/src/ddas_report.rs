@@ -2,12 +2,11 @@
 //! from its reporting store (`report.<gemeentecode>`), validated against the official schema
 //! (`schemas/ddas/v1.2/json_schema_Uitwisselmodel.json`, unchanged) before anything is written.
 //!
-//! The document itself is built by the pure [`vroeg_domain::ddas_report::build_ddas`]; this module
-//! reads the store, fills the header from the configuration, validates and writes. See
+//! The document itself is built by the pure [`vroeg_domain::ddas_report::build_ddas`]; the store
+//! is read by `vroeg_client::report_store`; this module fills the header from the configuration, validates and writes. See
 //! docs/REPORTING.md for the data source, the rounding and the paging.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use vroeg_domain::config::MunicipalityRegistry;
@@ -16,10 +15,9 @@ use vroeg_domain::ddas_report::{
 };
 use vroeg_domain::municipality::Gemeentecode;
 use vroeg_domain::report::ReportRecord;
-use vroeg_engine::kafka::ClientSettings;
 
 use crate::config::ReportSection;
-use crate::readback::{ReadbackError, read_to_end};
+use vroeg_kafka::ReadToEndError;
 
 /// The official DDAS v1.2 JSON schema, embedded unchanged.
 pub const DDAS_SCHEMA: &str =
@@ -27,13 +25,13 @@ pub const DDAS_SCHEMA: &str =
 
 /// Why the report could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum ReportCmdError {
+pub enum DdasReportError {
     /// A required setting is missing.
     #[error("{0}")]
     Config(String),
     /// Reading the store.
     #[error(transparent)]
-    Read(#[from] ReadbackError),
+    Read(#[from] ReadToEndError),
     /// Building the document.
     #[error(transparent)]
     Build(#[from] ReportError),
@@ -66,14 +64,14 @@ pub struct DdasValidator(jsonschema::Validator);
 
 impl DdasValidator {
     /// Compiles the embedded official schema.
-    pub fn official() -> Result<Self, ReportCmdError> {
-        let schema: serde_json::Value =
-            serde_json::from_str(DDAS_SCHEMA).map_err(|e| ReportCmdError::Schema(e.to_string()))?;
+    pub fn official() -> Result<Self, DdasReportError> {
+        let schema: serde_json::Value = serde_json::from_str(DDAS_SCHEMA)
+            .map_err(|e| DdasReportError::Schema(e.to_string()))?;
         let v = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
             .build(&schema)
-            .map_err(|e| ReportCmdError::Schema(e.to_string()))?;
+            .map_err(|e| DdasReportError::Schema(e.to_string()))?;
         Ok(DdasValidator(v))
     }
 
@@ -87,12 +85,12 @@ impl DdasValidator {
     }
 
     /// Fails with the problems when `doc` is not valid.
-    pub fn check(&self, doc: &serde_json::Value) -> Result<(), ReportCmdError> {
+    pub fn check(&self, doc: &serde_json::Value) -> Result<(), DdasReportError> {
         let p = self.problems(doc);
         if p.is_empty() {
             Ok(())
         } else {
-            Err(ReportCmdError::Invalid(p.join("; ")))
+            Err(DdasReportError::Invalid(p.join("; ")))
         }
     }
 }
@@ -106,10 +104,10 @@ pub fn header(
     from: NaiveDate,
     to: NaiveDate,
     delivered_at: DateTime<Utc>,
-) -> Result<ReportHeader, ReportCmdError> {
+) -> Result<ReportHeader, DdasReportError> {
     let supplier_code = cfg.supplier_code.trim();
     if supplier_code.is_empty() {
-        return Err(ReportCmdError::Config(
+        return Err(DdasReportError::Config(
             "no DDAS supplier code: set report.supplier_code in the config file (or \
              VROEGSIGNAAL__REPORT__SUPPLIER_CODE) to the codeGegevensleverancier CBS gave you"
                 .to_owned(),
@@ -119,7 +117,7 @@ pub fn header(
     for (k, v) in &cfg.organisations {
         let code: Gemeentecode = k
             .parse()
-            .map_err(|e| ReportCmdError::Config(format!("report.organisations.\"{k}\": {e}")))?;
+            .map_err(|e| DdasReportError::Config(format!("report.organisations.\"{k}\": {e}")))?;
         if code == municipality {
             configured = Some(v);
         }
@@ -161,32 +159,6 @@ pub fn header(
     })
 }
 
-/// Decodes the store's records; tombstones and records this version cannot read are skipped
-/// (counted), the last record per key wins (the topic is read in order).
-pub fn decode_records(raw: &[crate::readback::Record]) -> (Vec<ReportRecord>, usize) {
-    let mut skipped = 0;
-    let mut out = Vec::with_capacity(raw.len());
-    for (_, value) in raw {
-        match value.as_deref().map(serde_json::from_slice::<ReportRecord>) {
-            Some(Ok(r)) => out.push(r),
-            Some(Err(_)) => skipped += 1,
-            None => {}
-        }
-    }
-    (out, skipped)
-}
-
-/// Reads `topic` to its end.
-pub fn read_store(
-    settings: &ClientSettings,
-    topic: &str,
-    idle: Duration,
-    timeout: Duration,
-) -> Result<(Vec<ReportRecord>, usize), ReportCmdError> {
-    let raw = read_to_end(settings, topic, idle, timeout)?;
-    Ok(decode_records(&raw))
-}
-
 /// Page `n` (1-based) of a report written to `out`: page 1 is `out` itself, page n ≥ 2 is
 /// `out` with `.part-<n>` before its extension (`oct.json` → `oct.part-2.json`).
 pub fn page_path(out: &Path, n: usize) -> PathBuf {
@@ -208,16 +180,16 @@ pub fn page_path(out: &Path, n: usize) -> PathBuf {
 pub fn render(
     docs: &[Uitwisselmodel],
     validator: &DdasValidator,
-) -> Result<Vec<Vec<u8>>, ReportCmdError> {
+) -> Result<Vec<Vec<u8>>, DdasReportError> {
     let mut out = Vec::with_capacity(docs.len());
     for (i, d) in docs.iter().enumerate() {
-        let value = serde_json::to_value(d).map_err(|e| ReportCmdError::Encode(e.to_string()))?;
+        let value = serde_json::to_value(d).map_err(|e| DdasReportError::Encode(e.to_string()))?;
         validator.check(&value).map_err(|e| match e {
-            ReportCmdError::Invalid(p) => ReportCmdError::Invalid(format!("page {}: {p}", i + 1)),
+            DdasReportError::Invalid(p) => DdasReportError::Invalid(format!("page {}: {p}", i + 1)),
             other => other,
         })?;
-        let mut bytes =
-            serde_json::to_vec_pretty(&value).map_err(|e| ReportCmdError::Encode(e.to_string()))?;
+        let mut bytes = serde_json::to_vec_pretty(&value)
+            .map_err(|e| DdasReportError::Encode(e.to_string()))?;
         bytes.push(b'\n');
         out.push(bytes);
     }
@@ -230,7 +202,7 @@ pub fn make_report(
     header: &ReportHeader,
     page_size: usize,
     validator: &DdasValidator,
-) -> Result<(Vec<Uitwisselmodel>, Vec<Vec<u8>>), ReportCmdError> {
+) -> Result<(Vec<Uitwisselmodel>, Vec<Vec<u8>>), DdasReportError> {
     let docs = build_ddas(records, header, page_size)?;
     let bytes = render(&docs, validator)?;
     Ok((docs, bytes))
@@ -238,12 +210,12 @@ pub fn make_report(
 
 /// Writes rendered pages to `out` (page files as [`page_path`]), each through a temporary file
 /// renamed into place, so a failed run leaves no half-written report. Returns the paths.
-pub fn write_pages(out: &Path, pages: &[Vec<u8>]) -> Result<Vec<PathBuf>, ReportCmdError> {
+pub fn write_pages(out: &Path, pages: &[Vec<u8>]) -> Result<Vec<PathBuf>, DdasReportError> {
     let mut written = Vec::with_capacity(pages.len());
     for (i, bytes) in pages.iter().enumerate() {
         let path = page_path(out, i + 1);
         let tmp = path.with_extension("partial");
-        let io = |source| ReportCmdError::Io {
+        let io = |source| DdasReportError::Io {
             path: path.display().to_string(),
             source,
         };

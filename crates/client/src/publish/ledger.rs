@@ -24,9 +24,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// The identity of an event in the ledger: SHA-256 of `creditor_id NUL event_id`, 16 bytes.
-pub type EventKey = [u8; 16];
+pub(crate) type EventKey = [u8; 16];
 /// The content of an event: SHA-256 of its canonical JSON, 8 bytes.
-pub type ContentHash = [u8; 8];
+pub(crate) type ContentHash = [u8; 8];
 
 /// One ledger line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,7 +43,7 @@ impl Rejection {
 
 /// The rejection report's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RejectsFormat {
+pub(crate) enum RejectsFormat {
     /// One JSON object per rejected line: `{"line":N,"event_id":..,"errors":[{"field","problem"}]}`.
     Jsonl,
     /// `line,event_id,field,problem`, one row per field error (a line with two problems has two
@@ -53,7 +53,7 @@ pub enum RejectsFormat {
 
 impl RejectsFormat {
     /// CSV for a `.csv` file name, JSON lines otherwise.
-    pub fn for_path(path: &Path) -> RejectsFormat {
+    pub(crate) fn for_path(path: &Path) -> RejectsFormat {
         if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))

@@ -1,4 +1,4 @@
-//! `vroegsignaal status`: a creditor reads its status topic `vroeg.creditor-status.<creditor_id>`.
+//! Creditor status (`vroegsignaal status`): a creditor reads `vroeg.creditor-status.<creditor_id>`.
 //!
 //! Read like `tasks`: a consumer group (default `vroegsignaal-status-<creditor>`),
 //! `auto.offset.reset=earliest`, offsets stored after a record was printed and committed every
@@ -11,9 +11,9 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use crate::groupread::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 use rdkafka::Message;
 use vroeg_domain::messages::CreditorStatus;
+use vroeg_kafka::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

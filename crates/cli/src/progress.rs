@@ -1,14 +1,12 @@
 //! The upload progress bar (indicatif) on stderr: bytes read of the file's size, with the
 //! accepted/rejected counts. Drawn only when asked for or when stderr is a terminal, so piped
-//! and CI output stays clean; `publish` moves it every [`PROGRESS_EVERY`] lines, and indicatif
+//! and CI output stays clean; `publish` moves it every
+//! [`PROGRESS_EVERY`](vroeg_client::publish::PROGRESS_EVERY) lines, and indicatif
 //! redraws at most 10 times a second, so it costs nothing per line that matters.
 
 use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
-
-/// Lines between progress updates.
-pub const PROGRESS_EVERY: u64 = 512;
 
 /// When to draw the bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +19,28 @@ pub enum ProgressMode {
     Never,
 }
 
+/// The progress bar as an upload's progress (`vroeg_client::publish::UploadProgress`).
+#[derive(Debug)]
+pub struct UploadBar(ProgressBar);
+
+impl vroeg_client::publish::UploadProgress for UploadBar {
+    fn set_position(&self, bytes: u64) {
+        self.0.set_position(bytes);
+    }
+    fn set_message(&self, message: String) {
+        self.0.set_message(message);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
 /// A progress bar for an upload of `total` bytes (`None`: unknown, e.g. stdin).
-pub fn upload_bar(mode: ProgressMode, total: Option<u64>) -> ProgressBar {
+pub fn upload_bar(mode: ProgressMode, total: Option<u64>) -> UploadBar {
+    UploadBar(bar(mode, total))
+}
+
+fn bar(mode: ProgressMode, total: Option<u64>) -> ProgressBar {
     let target = match mode {
         ProgressMode::Never => return ProgressBar::hidden(),
         ProgressMode::Auto if !std::io::stderr().is_terminal() => return ProgressBar::hidden(),
