@@ -28,7 +28,7 @@ pub use columns::{DATE_RULE, TIME_RULE, column_names};
 pub use map::Header;
 pub use read::{CsvReader, CsvRow, detect_delimiter};
 pub use text::{SAVE_AS_UTF8, SourceEncoding};
-pub use write::{CsvWriter, neutralise};
+pub use write::{CsvWriter, neutralise, write_header, write_record};
 
 /// Which contract message a CSV upload holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

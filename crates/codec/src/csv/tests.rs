@@ -268,6 +268,19 @@ fn header_is_written_once_per_file() {
     assert_eq!(out, "a,b\n'=1,\"x, y\"\n2,\"line\nbreak\"\n");
 }
 
+#[test]
+fn single_records_for_borrowed_writers() {
+    let mut out = Vec::new();
+    write_header(&mut out, &["customer_ref", "signal_id"], false).unwrap();
+    write_record(&mut out, ["@x", "a\"b"]).unwrap();
+    write_header(&mut out, &["customer_ref", "signal_id"], true).unwrap();
+    write_record(&mut out, ["K1", "-5"]).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "customer_ref,signal_id\n'@x,\"a\"\"b\"\nK1,-5\n"
+    );
+}
+
 /// Reads back what [`CsvWriter`] wrote, through the upload reader's record layer.
 fn read_back(bytes: &[u8]) -> Vec<(u64, Vec<String>)> {
     let mut r = CsvReader::new(bytes, CsvKind::Objections).unwrap();

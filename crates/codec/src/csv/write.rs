@@ -64,6 +64,11 @@ impl<W: Write> CsvWriter<W> {
         Ok(())
     }
 
+    /// The output (e.g. to `sync_data` a file after [`CsvWriter::flush`]).
+    pub fn get_ref(&self) -> &W {
+        self.csv.get_ref()
+    }
+
     /// Writes out everything buffered.
     pub fn flush(&mut self) -> Result<(), CsvError> {
         self.csv.flush()?;
@@ -76,4 +81,37 @@ impl<W: Write> CsvWriter<W> {
             .into_inner()
             .map_err(|e| CsvError::Io(std::io::Error::other(e.error().to_string())))
     }
+}
+
+/// Writes one record, cells neutralised, with its `\n`, straight to `out`: for callers that hand
+/// rows to a writer they do not own (a closure per message). Pair with [`write_header`].
+pub fn write_record<I, T>(out: &mut impl Write, row: I) -> Result<(), CsvError>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<str>,
+{
+    let mut csv = ::csv::WriterBuilder::new()
+        .buffer_capacity(256)
+        .from_writer(out);
+    let cells: Vec<String> = row
+        .into_iter()
+        .map(|c| neutralise(c.as_ref()).into_owned())
+        .collect();
+    csv.write_record(&cells)?;
+    csv.flush()?;
+    Ok(())
+}
+
+/// Writes `header` (as is: our own column names) unless the output already has content, so a
+/// file appended to keeps one header.
+pub fn write_header(out: &mut impl Write, header: &[&str], has_content: bool) -> Result<(), CsvError> {
+    if has_content {
+        return Ok(());
+    }
+    let mut csv = ::csv::WriterBuilder::new()
+        .buffer_capacity(256)
+        .from_writer(out);
+    csv.write_record(header)?;
+    csv.flush()?;
+    Ok(())
 }
