@@ -320,8 +320,28 @@ impl Pc6hnrParser {
 
     /// Parses one data line (`line_no` for error messages).
     pub fn parse_line(&self, line_no: usize, line: &str) -> Result<Pc6hnrRow, ConfigError> {
+        let e = |p: String| ConfigError::new(&self.source_name, format!("line {line_no}: "), p);
         let line = line.trim_end_matches(['\r', '\n']);
-        self.parse_record(line_no, &csv_text::split_line(line, self.delimiter))
+        if line.trim().is_empty() {
+            return Err(e("empty line".into()));
+        }
+        let cols = [self.pc6, self.number, self.gemeente];
+        let [pc, nr, gem] = csv_text::pick_line(line, self.delimiter, cols)
+            .map_err(|count| e(self.too_few(count)))?;
+        let (postcode, house_number, municipality) =
+            parse_address_fields([&pc, &nr, &gem]).map_err(e)?;
+        Ok(Pc6hnrRow {
+            postcode,
+            house_number,
+            municipality,
+        })
+    }
+
+    fn too_few(&self, count: usize) -> String {
+        format!(
+            "too few fields ({count}) for the header's columns (delimiter {:?})",
+            self.delimiter()
+        )
     }
 
     /// Parses one data record.
@@ -336,11 +356,7 @@ impl Pc6hnrParser {
         }
         let mut f = [""; 3];
         if !csv_text::pick(record, [self.pc6, self.number, self.gemeente], &mut f) {
-            return Err(e(format!(
-                "too few fields ({}) for the header's columns (delimiter {:?})",
-                record.len(),
-                self.delimiter()
-            )));
+            return Err(e(self.too_few(record.len())));
         }
         let (postcode, house_number, municipality) = parse_address_fields(f).map_err(e)?;
         Ok(Pc6hnrRow {

@@ -24,7 +24,10 @@ pub(crate) enum Ty {
     /// Free text, kept exactly.
     Text,
     /// An identifier (`check_id` in the domain): at most `max` characters.
-    Id { max: usize, topic_safe: bool },
+    Id {
+        max: usize,
+        topic_safe: bool,
+    },
     /// A feedback case id: an identifier of the form vroegsignaal issues.
     CaseId,
     /// `true` / `false`, any case.
@@ -124,7 +127,11 @@ pub(crate) const COLUMNS: &[Column] = &[
     col("person.email", Ty::Text, [Opt, No, No]),
     col("address.postcode", Ty::Postcode, [Req, Req, No]),
     col("address.house_number", Ty::HouseNumber, [Req, Req, No]),
-    col("address.house_number_addition", Ty::Addition, [Opt, Opt, No]),
+    col(
+        "address.house_number_addition",
+        Ty::Addition,
+        [Opt, Opt, No],
+    ),
     col("address.street", Ty::Text, [Opt, Opt, No]),
     col("address.city", Ty::Text, [Opt, Opt, No]),
     col("municipality_code", Ty::Gemeente, [Opt, No, Req]),
@@ -218,9 +225,11 @@ pub(crate) fn typed(ty: Ty, cell: &str) -> Result<Value, String> {
         },
         Ty::Amount => match t.parse::<Money>() {
             Ok(_) => text(),
-            Err(_) => Err("expected an amount in euros with a '.' and at most 2 decimals, \
+            Err(_) => Err(
+                "expected an amount in euros with a '.' and at most 2 decimals, \
                            e.g. 512.40 (not 512,40), at most 1000000000"
-                .to_owned()),
+                    .to_owned(),
+            ),
         },
         Ty::Sector => match Sector::parse(t) {
             Some(_) => text(),
@@ -262,9 +271,11 @@ pub(crate) fn typed(ty: Ty, cell: &str) -> Result<Value, String> {
             Some(Ok(_)) if t.bytes().all(|b| b.is_ascii_digit()) => {
                 Ok(Value::from(t.parse::<u32>().unwrap_or_default()))
             }
-            _ => Err("expected a whole number from 1 to 99999 (an addition such as A goes in \
+            _ => Err(
+                "expected a whole number from 1 to 99999 (an addition such as A goes in \
                       address.house_number_addition)"
-                .to_owned()),
+                    .to_owned(),
+            ),
         },
         Ty::Addition => match Addition::parse(t) {
             Ok(_) => text(),

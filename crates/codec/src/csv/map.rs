@@ -174,7 +174,10 @@ impl Header {
             insert(&mut root, col.name, json);
         }
         // Feedback lines may leave event_id and occurred_at out entirely: the caller's values.
-        for (name, value) in [("event_id", &fill.event_id), ("occurred_at", &fill.occurred_at)] {
+        for (name, value) in [
+            ("event_id", &fill.event_id),
+            ("occurred_at", &fill.occurred_at),
+        ] {
             if let Some(v) = value
                 && !root.contains_key(name)
                 && !reported.contains(name)

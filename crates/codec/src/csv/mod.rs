@@ -138,7 +138,11 @@ pub struct Rejected {
 impl Rejected {
     /// The problems in the rejection report's form.
     pub fn field_errors(&self) -> Vec<FieldError> {
-        self.problems.iter().cloned().map(FieldError::from).collect()
+        self.problems
+            .iter()
+            .cloned()
+            .map(FieldError::from)
+            .collect()
     }
 }
 

@@ -49,7 +49,8 @@ struct Tee<R> {
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.seen.extend_from_slice(buf.get(..n).unwrap_or_default());
+        self.seen
+            .extend_from_slice(buf.get(..n).unwrap_or_default());
         Ok(n)
     }
 }

@@ -108,11 +108,16 @@ fn what_is_not_text_is_refused_with_the_fix() {
 fn a_line_with_three_faults_lists_all_three_without_values() {
     let header = ARREARS_HEADER.replace(',', ";");
     let p = problems(
-        &format!("{header}\ne1;c;HUUR;ARREARS;K1;12,50;2026-13-01;2026-10-15T09:00:00Z;30XX AB;10\n"),
+        &format!(
+            "{header}\ne1;c;HUUR;ARREARS;K1;12,50;2026-13-01;2026-10-15T09:00:00Z;30XX AB;10\n"
+        ),
         CsvKind::Arrears,
     );
     let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
-    assert_eq!(fields, vec!["arrears_amount", "arrears_since", "address.postcode"]);
+    assert_eq!(
+        fields,
+        vec!["arrears_amount", "arrears_since", "address.postcode"]
+    );
     for (p, value) in p.iter().zip(["12,50", "2026-13-01", "30XX"]) {
         assert!(!p.rule.contains(value), "{p}");
         assert!(!p.rule.is_empty());
@@ -123,7 +128,9 @@ fn a_line_with_three_faults_lists_all_three_without_values() {
 #[test]
 fn dates_and_times_say_the_expected_form() {
     let p = problems(
-        &format!("{ARREARS_HEADER}\ne1,c,HUUR,ARREARS,K1,12.50,01-09-2026,2026-10-15 09:00,3011AB,10\n"),
+        &format!(
+            "{ARREARS_HEADER}\ne1,c,HUUR,ARREARS,K1,12.50,01-09-2026,2026-10-15 09:00,3011AB,10\n"
+        ),
         CsvKind::Arrears,
     );
     let text: Vec<String> = p.iter().map(ToString::to_string).collect();
@@ -160,16 +167,19 @@ fn kinds_share_one_mapping() {
                    c2;ing-bank;NL-1;ARREARS;;2026-09-30T11:00:00Z;3011 AB;10\n";
     let rows = check_all(consent.as_bytes(), CsvKind::Objections, &Fill::default());
     let r0 = rows[0].1.as_ref().unwrap_err();
-    assert_eq!(r0.problems, vec![Problem::new("consent_ref", "required for CONSENT_GIVEN")]);
+    assert_eq!(
+        r0.problems,
+        vec![Problem::new("consent_ref", "required for CONSENT_GIVEN")]
+    );
     assert_eq!(r0.event_id.as_deref(), Some("c1"));
     let r1 = rows[1].1.as_ref().unwrap_err();
     assert!(r1.problems[0].rule.contains("--topic-kind arrears"));
-    assert_eq!(
-        CsvKind::detect(&["event_id", "case_id"]),
-        CsvKind::Feedback
-    );
+    assert_eq!(CsvKind::detect(&["event_id", "case_id"]), CsvKind::Feedback);
     assert_eq!(CsvKind::detect(&["event_id", "sector"]), CsvKind::Arrears);
-    assert_eq!(CsvKind::detect(&["event_id", "consent_ref"]), CsvKind::Objections);
+    assert_eq!(
+        CsvKind::detect(&["event_id", "consent_ref"]),
+        CsvKind::Objections
+    );
 }
 
 #[test]
@@ -235,12 +245,20 @@ fn header_problems_stop_the_file() {
 
 #[test]
 fn wrong_field_counts_and_unnamed_columns() {
-    let input = format!("{ARREARS_HEADER},\ne1,c\ne2,c,HUUR,RESOLVED,K1,,,2026-10-15T09:00:00Z,3011AB,10,x\n");
+    let input = format!(
+        "{ARREARS_HEADER},\ne1,c\ne2,c,HUUR,RESOLVED,K1,,,2026-10-15T09:00:00Z,3011AB,10,x\n"
+    );
     let rows = check_all(input.as_bytes(), CsvKind::Arrears, &Fill::default());
     let p = &rows[0].1.as_ref().unwrap_err().problems;
-    assert_eq!(p[0].to_string(), "expected 11 fields as in the header, got 2");
+    assert_eq!(
+        p[0].to_string(),
+        "expected 11 fields as in the header, got 2"
+    );
     let p = &rows[1].1.as_ref().unwrap_err().problems;
-    assert_eq!(p[0].to_string(), "field 11 has a value but its column has no name");
+    assert_eq!(
+        p[0].to_string(),
+        "field 11 has a value but its column has no name"
+    );
 }
 
 #[test]

@@ -28,7 +28,9 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
 fn is_plain_number(cell: &str) -> bool {
     let body = cell.strip_prefix(['-', '+']).unwrap_or(cell);
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit())
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A CSV writer: `,`-delimited, `\n` line ends, fields quoted only when they need it (RFC 4180),
@@ -104,7 +106,11 @@ where
 
 /// Writes `header` (as is: our own column names) unless the output already has content, so a
 /// file appended to keeps one header.
-pub fn write_header(out: &mut impl Write, header: &[&str], has_content: bool) -> Result<(), CsvError> {
+pub fn write_header(
+    out: &mut impl Write,
+    header: &[&str],
+    has_content: bool,
+) -> Result<(), CsvError> {
     if has_content {
         return Ok(());
     }
