@@ -1,6 +1,7 @@
 //! # vroeg-codec
 //!
-//! JSON and Avro encodings of the contract's messages (`CONTRACT.md`). Pure: bytes in, values
+//! JSON and Avro encodings of the contract's messages (`CONTRACT.md`), and CSV for uploads
+//! ([`csv`]). Pure: bytes in, values
 //! out; no I/O, no clock.
 //!
 //! - Decoding detects the encoding by content ([`detect_format`]): `{` → JSON, `C3 01` → Avro
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod avro;
+pub mod csv;
 pub mod json;
 pub mod schemas;
 

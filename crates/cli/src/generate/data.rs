@@ -90,26 +90,32 @@ impl Rng {
     }
 }
 
-/// Splits one CSV line, honouring double quotes (CBS names such as
-/// `"Nuenen, Gerwen en Nederwetten"`).
-pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
+/// The records of a small reference table after its header line, each with the line it starts
+/// on and its fields trimmed (the `csv` crate: quoted CBS names such as
+/// `"Nuenen, Gerwen en Nederwetten"`). Blank lines are skipped.
+pub fn table_rows(source_name: &str, text: &str) -> Result<Vec<(usize, Vec<String>)>, DataError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        // `\n` only, so line numbers stay exact; a `\r` before it is trimmed with the value.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(text.as_bytes());
+    let line_of = |p: Option<&csv::Position>| {
+        p.map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX))
+    };
+    let mut out = Vec::new();
+    for record in rdr.records() {
+        let record = record.map_err(|e| DataError {
+            source_name: source_name.to_owned(),
+            line: line_of(e.position()),
+            problem: e.to_string(),
+        })?;
+        let fields: Vec<String> = record.iter().map(|f| f.trim().to_owned()).collect();
+        if fields.iter().all(String::is_empty) {
+            continue;
         }
+        out.push((line_of(record.position()), fields));
     }
-    fields.push(cur);
-    fields
+    Ok(out)
 }
 
 /// Where households live: every (PC4, municipality) pair of `pc4_gemeente.csv`, weighted by its
@@ -137,15 +143,11 @@ impl Geography {
         };
         let mut geo = Geography::default();
         let mut total = 0u64;
-        for (i, line) in pc4_csv.lines().enumerate().skip(1) {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let f = csv_fields(line);
+        for (line, f) in table_rows(pc4_name, pc4_csv)? {
             let (Some(pc4), Some(gem), Some(n)) = (f.first(), f.get(1), f.get(2)) else {
                 return Err(err(
                     pc4_name,
-                    i + 1,
+                    line,
                     "expected pc4,gemeentecode,addresses".into(),
                 ));
             };
@@ -153,13 +155,13 @@ impl Geography {
                 .parse()
                 .ok()
                 .filter(|p| (1000..=9999).contains(p))
-                .ok_or_else(|| err(pc4_name, i + 1, format!("bad pc4 {pc4:?}")))?;
+                .ok_or_else(|| err(pc4_name, line, format!("bad pc4 {pc4:?}")))?;
             let gem: Gemeentecode = gem
                 .parse()
-                .map_err(|e| err(pc4_name, i + 1, format!("{e}")))?;
+                .map_err(|e| err(pc4_name, line, format!("{e}")))?;
             let n: u64 = n
                 .parse()
-                .map_err(|_| err(pc4_name, i + 1, format!("bad address count {n:?}")))?;
+                .map_err(|_| err(pc4_name, line, format!("bad address count {n:?}")))?;
             if n > 0 {
                 total += n;
                 geo.rows.push((pc4, gem, total));
@@ -168,12 +170,11 @@ impl Geography {
         if geo.rows.is_empty() {
             return Err(err(pc4_name, 1, "no PC4 with addresses".into()));
         }
-        for (i, line) in gemeenten_csv.lines().enumerate().skip(1) {
-            let f = csv_fields(line);
+        for (line, f) in table_rows(gemeenten_name, gemeenten_csv)? {
             if let (Some(code), Some(name)) = (f.first(), f.get(1)) {
                 let code: Gemeentecode = code
                     .parse()
-                    .map_err(|e| err(gemeenten_name, i + 1, format!("{e}")))?;
+                    .map_err(|e| err(gemeenten_name, line, format!("{e}")))?;
                 geo.names.insert(code, name.clone());
             }
         }
@@ -374,14 +375,22 @@ mod tests {
 
     #[test]
     fn csv_honours_quotes() {
+        let rows = table_rows(
+            "g",
+            "code,name,province,n\r\n\r\n0820,\"Nuenen, Gerwen en Nederwetten\",Noord-Brabant,30\r\n",
+        )
+        .unwrap();
         assert_eq!(
-            csv_fields(r#"0820,"Nuenen, Gerwen en Nederwetten",Noord-Brabant,30"#),
-            [
-                "0820",
-                "Nuenen, Gerwen en Nederwetten",
-                "Noord-Brabant",
-                "30"
-            ]
+            rows,
+            [(
+                3,
+                vec![
+                    "0820".to_owned(),
+                    "Nuenen, Gerwen en Nederwetten".to_owned(),
+                    "Noord-Brabant".to_owned(),
+                    "30".to_owned()
+                ]
+            )]
         );
     }
 

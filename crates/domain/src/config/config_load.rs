@@ -636,11 +636,12 @@ pub fn parse_gemeenten_csv(
     source_name: &str,
     csv: &str,
 ) -> Result<BTreeMap<Gemeentecode, String>, ConfigError> {
-    let mut lines = csv_text::numbered_lines(csv).filter(|(_, l)| !csv_text::is_blank(l));
-    let Some((hl, header)) = lines.next() else {
+    let mut rows = csv_text::rows(csv, b',');
+    let unreadable = |p: String| ConfigError::new(source_name, "", p);
+    let Some((hl, header)) = rows.next_row().map_err(unreadable)? else {
         return Err(ConfigError::new(source_name, "", "the file is empty"));
     };
-    let cols = csv_text::header_names(header, b',');
+    let cols = csv_text::header_names(header);
     let find = |name: &str| {
         cols.iter().position(|c| c == name).ok_or_else(|| {
             ConfigError::new(
@@ -652,25 +653,23 @@ pub fn parse_gemeenten_csv(
     };
     let (code_col, name_col) = (find("code")?, find("name")?);
     let mut out = BTreeMap::new();
-    for (n, line) in lines {
+    while let Some((n, record)) = rows.next_row().map_err(unreadable)? {
         let e = |p: String| ConfigError::new(source_name, format!("line {n}: "), p);
-        let fields: Vec<&str> = csv_text::fields(line, b',').collect();
-        if fields.len() != cols.len() {
+        if record.len() != cols.len() {
             return Err(e(format!(
                 "expected {} fields, found {}",
                 cols.len(),
-                fields.len()
+                record.len()
             )));
         }
-        let raw_code = fields.get(code_col).copied().unwrap_or_default();
-        let code: Gemeentecode = csv_text::value(raw_code)
+        let code: Gemeentecode = csv_text::value(record, code_col)
             .parse()
             .map_err(|err: crate::ValueError| e(err.to_string()))?;
-        let name = csv_text::text(fields.get(name_col).copied().unwrap_or_default());
+        let name = csv_text::value(record, name_col);
         if name.is_empty() {
             return Err(e(format!("municipality {code} has no name")));
         }
-        if out.insert(code, name.into_owned()).is_some() {
+        if out.insert(code, name.to_owned()).is_some() {
             return Err(e(format!("municipality {code} is listed twice")));
         }
     }

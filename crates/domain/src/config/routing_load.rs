@@ -2,8 +2,8 @@
 //!
 //! Three inputs: the shipped PC4 table (`config/data/pc4_gemeente.csv`), the exact address table
 //! a deployment may generate with `vroegsignaal import-pc6hnr`, and CBS's raw `pc6hnr` file that
-//! the import reads. The last two have about 8 million lines, so their line parsers borrow
-//! slices and allocate nothing unless a line is wrong.
+//! the import reads. The last two have about 8 million lines, so they are read through one reused
+//! `csv` record buffer (`csv_text`) and allocate nothing per line unless a line is wrong.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -51,11 +51,12 @@ pub fn parse_pc4_table(
     csv: &str,
 ) -> Result<HashMap<u16, Vec<Gemeentecode>>, ConfigError> {
     const EXPECTED: &str = "pc4,gemeentecode,addresses,share,main";
-    let mut lines = csv_text::numbered_lines(csv).filter(|(_, l)| !csv_text::is_blank(l));
-    let Some((hl, header)) = lines.next() else {
+    let mut rows = csv_text::rows(csv, b',');
+    let unreadable = |p: String| ConfigError::new(source_name, "", p);
+    let Some((hl, header)) = rows.next_row().map_err(unreadable)? else {
         return Err(ConfigError::new(source_name, "", "the file is empty"));
     };
-    let names = csv_text::header_names(header, b',');
+    let names = csv_text::header_names(header);
     let cols = [
         column(source_name, hl, &names, "pc4", EXPECTED)?,
         column(source_name, hl, &names, "gemeentecode", EXPECTED)?,
@@ -68,14 +69,14 @@ pub fn parse_pc4_table(
     }
     let mut table: HashMap<u16, Vec<Gemeentecode>> = HashMap::new();
     let mut seen: HashMap<u16, Seen> = HashMap::new();
-    for (n, line) in lines {
+    while let Some((n, record)) = rows.next_row().map_err(unreadable)? {
         let e = |p: String| ConfigError::new(source_name, format!("line {n}: "), p);
         let mut f = [""; 3];
-        if !csv_text::pick(line, b',', cols, &mut f) {
+        if !csv_text::pick(record, cols, &mut f) {
             return Err(e(format!(
                 "expected {} fields as in the header, found {}",
                 names.len(),
-                csv_text::count_fields(line, b',')
+                record.len()
             )));
         }
         let [pc4_s, gem_s, main_s] = f;
@@ -168,11 +169,12 @@ pub fn parse_exact_table(
     csv: &str,
 ) -> Result<HashMap<(Postcode, u32), Gemeentecode>, ConfigError> {
     const EXPECTED: &str = "postcode,house_number,gemeentecode";
-    let mut lines = csv_text::numbered_lines(csv).filter(|(_, l)| !csv_text::is_blank(l));
-    let Some((hl, header)) = lines.next() else {
+    let mut rows = csv_text::rows(csv, b',');
+    let unreadable = |p: String| ConfigError::new(source_name, "", p);
+    let Some((hl, header)) = rows.next_row().map_err(unreadable)? else {
         return Err(ConfigError::new(source_name, "", "the file is empty"));
     };
-    let names = csv_text::header_names(header, b',');
+    let names = csv_text::header_names(header);
     let cols = [
         column(source_name, hl, &names, "postcode", EXPECTED)?,
         column(source_name, hl, &names, "house_number", EXPECTED)?,
@@ -181,14 +183,14 @@ pub fn parse_exact_table(
     // Reserve once for every line instead of rehashing some 20 times on 8 million rows; counting
     // newlines is a fast byte scan.
     let mut table = HashMap::with_capacity(csv.bytes().filter(|&b| b == b'\n').count() + 1);
-    for (n, line) in lines {
+    while let Some((n, record)) = rows.next_row().map_err(unreadable)? {
         let e = |p: String| ConfigError::new(source_name, format!("line {n}: "), p);
         let mut f = [""; 3];
-        if !csv_text::pick(line, b',', cols, &mut f) {
+        if !csv_text::pick(record, cols, &mut f) {
             return Err(e(format!(
                 "expected {} fields as in the header, found {}",
                 names.len(),
-                csv_text::count_fields(line, b',')
+                record.len()
             )));
         }
         let (postcode, number, gem) = parse_address_fields(f).map_err(e)?;
@@ -272,7 +274,7 @@ impl Pc6hnrParser {
         let header = header.trim_end_matches(['\r', '\n']);
         let delimiter = [b';', b',', b'\t']
             .into_iter()
-            .map(|d| (csv_text::count_fields(header, d), d))
+            .map(|d| (csv_text::split_line(header, d).len(), d))
             .filter(|(n, _)| *n > 1)
             .max_by_key(|(n, _)| *n)
             .map(|(_, d)| d)
@@ -281,7 +283,7 @@ impl Pc6hnrParser {
                     "cannot find the delimiter (';' or ',') in the header {header:?}"
                 ))
             })?;
-        let names: Vec<String> = csv_text::header_names(header, delimiter)
+        let names: Vec<String> = csv_text::header_names(&csv_text::split_line(header, delimiter))
             .into_iter()
             .map(|n| n.chars().filter(|c| !c.is_ascii_digit()).collect())
             .collect();
@@ -320,21 +322,41 @@ impl Pc6hnrParser {
     pub fn parse_line(&self, line_no: usize, line: &str) -> Result<Pc6hnrRow, ConfigError> {
         let e = |p: String| ConfigError::new(&self.source_name, format!("line {line_no}: "), p);
         let line = line.trim_end_matches(['\r', '\n']);
-        if csv_text::is_blank(line) {
+        if line.trim().is_empty() {
+            return Err(e("empty line".into()));
+        }
+        let cols = [self.pc6, self.number, self.gemeente];
+        let [pc, nr, gem] = csv_text::pick_line(line, self.delimiter, cols)
+            .map_err(|count| e(self.too_few(count)))?;
+        let (postcode, house_number, municipality) =
+            parse_address_fields([&pc, &nr, &gem]).map_err(e)?;
+        Ok(Pc6hnrRow {
+            postcode,
+            house_number,
+            municipality,
+        })
+    }
+
+    fn too_few(&self, count: usize) -> String {
+        format!(
+            "too few fields ({count}) for the header's columns (delimiter {:?})",
+            self.delimiter()
+        )
+    }
+
+    /// Parses one data record.
+    fn parse_record(
+        &self,
+        line_no: usize,
+        record: &csv::StringRecord,
+    ) -> Result<Pc6hnrRow, ConfigError> {
+        let e = |p: String| ConfigError::new(&self.source_name, format!("line {line_no}: "), p);
+        if csv_text::is_blank(record) {
             return Err(e("empty line".into()));
         }
         let mut f = [""; 3];
-        if !csv_text::pick(
-            line,
-            self.delimiter,
-            [self.pc6, self.number, self.gemeente],
-            &mut f,
-        ) {
-            return Err(e(format!(
-                "too few fields ({}) for the header's columns (delimiter {:?})",
-                csv_text::count_fields(line, self.delimiter),
-                self.delimiter()
-            )));
+        if !csv_text::pick(record, [self.pc6, self.number, self.gemeente], &mut f) {
+            return Err(e(self.too_few(record.len())));
         }
         let (postcode, house_number, municipality) = parse_address_fields(f).map_err(e)?;
         Ok(Pc6hnrRow {
@@ -352,17 +374,26 @@ pub fn parse_pc6hnr(
     text: &str,
     mut on_row: impl FnMut(Pc6hnrRow),
 ) -> Result<usize, ConfigError> {
-    let mut lines = csv_text::numbered_lines(text).filter(|(_, l)| !csv_text::is_blank(l));
-    let Some((hl, header)) = lines.next() else {
+    // The header line decides the delimiter, so it is found as text first (a header has no
+    // quoted line breaks), then the whole text is read as CSV with that delimiter.
+    let Some((hi, header)) = csv_text::strip_bom(text)
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty())
+    else {
         return Err(ConfigError::new(source_name, "", "the file is empty"));
     };
     let parser = Pc6hnrParser::from_header_named(source_name, header).map_err(|mut e| {
-        e.location = format!("line {hl}: ");
+        e.location = format!("line {}: ", hi + 1);
         e
     })?;
+    let mut records = csv_text::rows(text, parser.delimiter);
+    let unreadable = |p: String| ConfigError::new(source_name, "", p);
+    // The header again, as a record.
+    records.next_row().map_err(unreadable)?;
     let mut rows = 0;
-    for (n, line) in lines {
-        on_row(parser.parse_line(n, line)?);
+    while let Some((n, record)) = records.next_row().map_err(unreadable)? {
+        on_row(parser.parse_record(n, record)?);
         rows += 1;
     }
     Ok(rows)

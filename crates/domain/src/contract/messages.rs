@@ -45,8 +45,10 @@ impl std::fmt::Display for FieldError {
     }
 }
 
-/// Checks an identifier that becomes part of a Kafka key or topic name.
-fn check_id(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, topic_safe: bool) {
+/// The rule an identifier breaks, without its value, or `None` when it is fine. Shared by
+/// [`check_id`] and the CSV mapping (`vroeg_codec::csv`), which names rules without quoting
+/// values, so both always apply the same limits.
+pub fn id_rule(value: &str, max: usize, topic_safe: bool) -> Option<String> {
     let ok = !value.is_empty()
         && value.len() <= max
         && value.chars().all(|c| {
@@ -56,16 +58,21 @@ fn check_id(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, 
                 !c.is_control() && c != '/'
             }
         });
-    if !ok {
-        let rule = if topic_safe {
-            "letters, digits, '-', '_' or '.'"
-        } else {
-            "printable characters without '/'"
-        };
-        errors.push(FieldError::new(
-            field,
-            format!("must be 1 to {max} {rule}, got {value:?}"),
-        ));
+    if ok {
+        return None;
+    }
+    let rule = if topic_safe {
+        "letters, digits, '-', '_' or '.'"
+    } else {
+        "printable characters without '/'"
+    };
+    Some(format!("must be 1 to {max} {rule}"))
+}
+
+/// Checks an identifier that becomes part of a Kafka key or topic name.
+fn check_id(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, topic_safe: bool) {
+    if let Some(rule) = id_rule(value, max, topic_safe) {
+        errors.push(FieldError::new(field, format!("{rule}, got {value:?}")));
     }
 }
 
