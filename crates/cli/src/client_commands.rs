@@ -246,6 +246,9 @@ pub(crate) fn cmd_publish(config: &Path, args: PublishArgs) -> Result<()> {
     }
     .with_context(|| format!("{}", args.file.display()))?;
     let topic = target.as_ref().map(|t| t.topic.as_str());
+    if let Some(note) = &stats.encoding_note {
+        eprintln!("publish: note: {note}");
+    }
     eprint!(
         "{}",
         publish::render_summary(
@@ -565,6 +568,19 @@ pub(crate) fn cmd_feedback(config: &Path, args: FeedbackArgs) -> Result<()> {
     Ok(())
 }
 
+/// Whether stdout is a regular file that already has content (`status --format csv >> f.csv`):
+/// then the CSV header is not written again.
+fn stdout_has_content() -> bool {
+    use std::os::fd::AsFd;
+    io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata().ok())
+        .is_some_and(|m| m.is_file() && m.len() > 0)
+}
+
 pub(crate) fn cmd_status(config: &Path, args: StatusArgs) -> Result<()> {
     use vroeg_client::status::{self, StatusFormat, StatusOptions};
     let creditor = args.creditor.trim();
@@ -585,6 +601,7 @@ pub(crate) fn cmd_status(config: &Path, args: StatusArgs) -> Result<()> {
             StatusFormatArg::Json => StatusFormat::Json,
             StatusFormatArg::Csv => StatusFormat::Csv,
         },
+        output_has_content: stdout_has_content(),
     };
     let stop = stop_flag(opts.read.follow)?;
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());

@@ -313,3 +313,97 @@ fn run_refuses_to_start_without_a_pseudonymisation_key() {
     assert!(e.contains("VROEGSIGNAAL_PSEUDONYM_KEY"), "{e}");
     assert_eq!(e.trim().lines().count(), 1, "{e}");
 }
+
+/// `publish --dry-run` of a CSV as Dutch Excel writes it (`;`, UTF-8 BOM, a quoted street over two
+/// lines): zero rejects; the same file saved as Windows-1252: zero rejects and a note; a line with
+/// three faults: all three, each as field + rule, without the values.
+#[test]
+fn an_excel_export_uploads_clean_and_a_bad_line_lists_every_fault() {
+    let excel = workspace().join("tests/data/uploads/arrears-excel-nl.csv");
+    let rejects = tmp("excel-rejects.csv");
+    let o = run(&[
+        "publish",
+        "--file",
+        excel.to_str().unwrap(),
+        "--dry-run",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "no line rejected");
+    assert!(stderr(&o).contains(" 0 rejected"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap(),
+        "line,event_id,field,problem\n"
+    );
+
+    // The same text in Windows-1252, as Excel's plain "CSV" export writes it on Windows.
+    let text = std::fs::read_to_string(&excel).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    let (cp1252, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    assert!(!unmappable);
+    assert!(cp1252.len() < text.len(), "the sample has accented letters");
+    let legacy = tmp("excel-1252.csv");
+    std::fs::write(&legacy, &cp1252).unwrap();
+    let o = run(&["publish", "--file", legacy.to_str().unwrap(), "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "");
+    assert!(stderr(&o).contains("Windows-1252"), "{}", stderr(&o));
+
+    // Three faults on one line: sector, arrears_since and arrears_amount.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(';').collect();
+    let row = header
+        .iter()
+        .map(|c| match *c {
+            "event_id" => "bad-1",
+            "creditor_id" => "woonstad-rotterdam",
+            "sector" => "HUURX",
+            "event_type" => "ARREARS",
+            "customer_ref" => "K-77",
+            "arrears_amount" => "twaalf",
+            "arrears_since" => "31-08-2026",
+            "occurred_at" => "2026-10-01T09:00:00Z",
+            "reminders_sent" => "1",
+            "address.postcode" => "3011 AB",
+            "address.house_number" => "10",
+            _ => "",
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    lines.truncate(1);
+    lines.push(row);
+    let bad = tmp("three-faults.csv");
+    std::fs::write(&bad, lines.join("\r\n")).unwrap();
+    let rejects = tmp("three-faults-rejects.csv");
+    let o = run(&[
+        "publish",
+        "--file",
+        bad.to_str().unwrap(),
+        "--dry-run",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("line 2: rejected: "), "{out}");
+    for field in ["sector", "arrears_amount", "arrears_since"] {
+        assert!(
+            out.contains(&format!("{field}: ")),
+            "{field} missing: {out}"
+        );
+    }
+    assert!(
+        out.contains("2026-09-01"),
+        "the date rule shows the expected form: {out}"
+    );
+    for value in ["HUURX", "twaalf", "31-08-2026"] {
+        assert!(!out.contains(value), "a value is quoted: {out}");
+    }
+    let report = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("2,")).count(),
+        3,
+        "{report}"
+    );
+}

@@ -16,30 +16,17 @@
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use vroeg_domain::messages::{FeedbackEvent, FieldError};
 
 use vroeg_kafka::keys::feedback_key;
 
-use crate::publish::{Rejection, RejectsFile, Target, strip_json_position, trim_line};
-use crate::upload_format::{UploadFormat, split_fields};
+use vroeg_codec::csv::{CsvError, CsvKind, CsvReader, Fill};
+use vroeg_domain::messages::InputEvent;
 
-/// The CSV columns of a feedback upload, in the documented order.
-pub const FEEDBACK_COLUMNS: &[&str] = &[
-    "event_id",
-    "event_type",
-    "case_id",
-    "municipality_code",
-    "occurred_at",
-    "contact_attempt.soort",
-    "contact_attempt.bereikt",
-    "contact_attempt.datum",
-    "contact_attempt.dagdeel",
-    "resultaat",
-];
-
-const REQUIRED_COLUMNS: &[&str] = &["event_type", "case_id", "municipality_code"];
+use crate::publish::{Rejection, RejectsFile, Target, trim_line};
+use crate::upload_format::UploadFormat;
 
 /// Why feedback could not be recorded (as opposed to lines being rejected).
 #[derive(Debug, thiserror::Error)]
@@ -116,32 +103,35 @@ pub fn fresh_event_id(seed: &str) -> String {
     )
 }
 
-/// Checks a decoded event beyond the codec: `validate()` and the case id's form.
-pub fn check_event(event: &FeedbackEvent) -> Result<(), String> {
-    let mut problems: Vec<String> = match event.validate() {
-        Ok(()) => Vec::new(),
-        Err(errors) => errors.iter().map(ToString::to_string).collect(),
-    };
+/// Checks a decoded event beyond the codec: `validate()` and the case id's form. Every problem,
+/// each as field + rule (never the value).
+pub fn check_event(event: &FeedbackEvent) -> Result<(), Vec<FieldError>> {
+    let mut problems = event.validate().err().unwrap_or_default();
     if vroeg_domain::rules::case_household(&event.case_id).is_none() {
-        problems.push(format!(
-            "case_id: {:?} is not a case id vroegsignaal issued (cs_<key id>_<hash>_<n>)",
-            event.case_id
+        problems.push(FieldError::new(
+            "case_id",
+            "not a case id vroegsignaal issued (cs_<key id>_<hash>_<n>)",
         ));
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(problems.join("; "))
+        Err(problems)
     }
 }
 
-/// One line's JSON object: fills in `event_id` (from `raw`) and `occurred_at` (`now`) when
-/// absent, decodes strictly and checks it. The event, or the reason it is rejected.
-pub(crate) fn check_object(
-    mut object: Map<String, Value>,
+/// One JSON line: fills in `event_id` (from `raw`) and `occurred_at` (`now`) when absent,
+/// decodes strictly and checks it. The event, or the `event_id` (when readable) and every problem.
+fn check_json_line(
     raw: &[u8],
     now: DateTime<Utc>,
-) -> Result<FeedbackEvent, String> {
+) -> Result<FeedbackEvent, (Option<String>, Vec<FieldError>)> {
+    let whole = |problem: &str| (None, vec![FieldError::new("", problem)]);
+    let mut object = match serde_json::from_slice::<Value>(raw) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return Err(whole("not a JSON object")),
+        Err(_) => return Err(whole("not JSON text")),
+    };
     if !object.contains_key("event_id") {
         object.insert("event_id".to_owned(), Value::String(line_event_id(raw)));
     }
@@ -151,9 +141,30 @@ pub(crate) fn check_object(
             Value::String(now.to_rfc3339_opts(SecondsFormat::Secs, true)),
         );
     }
-    let bytes = serde_json::to_vec(&Value::Object(object)).map_err(|e| e.to_string())?;
-    let event = vroeg_codec::decode_feedback(&bytes).map_err(|e| e.to_string())?;
-    check_event(&event)?;
+    let event_id = object
+        .get("event_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let bytes =
+        serde_json::to_vec(&Value::Object(object)).map_err(|_| whole("not a JSON object"))?;
+    let event = vroeg_codec::decode_feedback(&bytes).map_err(|e| {
+        // The decoder's text may quote the value and points into the re-encoded JSON, not the
+        // file: name the field and the rule only (contract 1.1).
+        let errors = e
+            .errors
+            .into_iter()
+            .map(|e| {
+                let rule = if e.problem.starts_with("missing field") {
+                    "required"
+                } else {
+                    "not a valid value here"
+                };
+                FieldError::new(e.field, rule)
+            })
+            .collect();
+        (event_id.clone(), errors)
+    })?;
+    check_event(&event).map_err(|errors| (event_id, errors))?;
     Ok(event)
 }
 
@@ -195,7 +206,7 @@ fn encode(event: &FeedbackEvent) -> Result<Vec<u8>, String> {
 /// # }
 /// ```
 pub fn record(event: &FeedbackEvent, target: Option<&Target>) -> Result<u64, FeedbackError> {
-    check_event(event).map_err(FeedbackError::Invalid)?;
+    check_event(event).map_err(|errors| FeedbackError::Invalid(reason(&errors)))?;
     let value = encode(event).map_err(FeedbackError::Invalid)?;
     let Some(target) = target else {
         return Ok(0);
@@ -205,84 +216,14 @@ pub fn record(event: &FeedbackEvent, target: Option<&Target>) -> Result<u64, Fee
     Ok(sink.finish()?)
 }
 
-/// A parsed feedback CSV header.
-#[derive(Debug, Clone)]
-struct Header {
-    columns: Vec<&'static str>,
-    delimiter: u8,
-}
-
-impl Header {
-    fn parse(line: &str) -> Result<Header, String> {
-        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        let delimiter = if line.contains(';') && !line.contains(',') {
-            b';'
-        } else {
-            b','
-        };
-        let mut columns = Vec::new();
-        for raw in split_fields(line, delimiter)? {
-            let name = raw.trim();
-            let Some(col) = FEEDBACK_COLUMNS.iter().find(|k| **k == name) else {
-                return Err(format!(
-                    "unknown column {name:?} (a feedback upload has: {})",
-                    FEEDBACK_COLUMNS.join(", ")
-                ));
-            };
-            if columns.contains(col) {
-                return Err(format!("column {name:?} appears twice"));
-            }
-            columns.push(*col);
-        }
-        let missing: Vec<&str> = REQUIRED_COLUMNS
-            .iter()
-            .copied()
-            .filter(|r| !columns.contains(r))
-            .collect();
-        if !missing.is_empty() {
-            return Err(format!(
-                "missing required column(s): {}",
-                missing.join(", ")
-            ));
-        }
-        Ok(Header { columns, delimiter })
+/// Problems as one line of text (`field: rule; field: rule`), for display only.
+fn reason(errors: &[FieldError]) -> String {
+    Rejection {
+        line: 0,
+        event_id: None,
+        errors: errors.to_vec(),
     }
-
-    fn row(&self, line: &str) -> Result<Map<String, Value>, String> {
-        let fields = split_fields(line, self.delimiter)?;
-        if fields.len() != self.columns.len() {
-            return Err(format!(
-                "expected {} fields as in the header, got {}",
-                self.columns.len(),
-                fields.len()
-            ));
-        }
-        let mut root = Map::new();
-        for (col, raw) in self.columns.iter().zip(fields) {
-            if raw.is_empty() {
-                continue;
-            }
-            let value = match (*col, raw.trim().to_ascii_lowercase().as_str()) {
-                ("contact_attempt.bereikt", "true") => Value::Bool(true),
-                ("contact_attempt.bereikt", "false") => Value::Bool(false),
-                _ => Value::String(raw.into_owned()),
-            };
-            match col.split_once('.') {
-                Some((parent, child)) => {
-                    let entry = root
-                        .entry(parent.to_owned())
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if let Value::Object(m) = entry {
-                        m.insert(child.to_owned(), value);
-                    }
-                }
-                None => {
-                    root.insert((*col).to_owned(), value);
-                }
-            }
-        }
-        Ok(root)
-    }
+    .reason()
 }
 
 /// Reads a feedback file from `input`, reports rejected lines to `report` (and, machine-readable,
@@ -298,76 +239,71 @@ pub fn upload(
 ) -> Result<FeedbackStats, FeedbackError> {
     let mut sink = target.map(Target::producer).transpose()?;
     let mut stats = FeedbackStats::default();
-    let mut header: Option<Header> = None;
-    let mut input = input;
-    let mut buf = Vec::with_capacity(4096);
-    let mut line_no = 0usize;
-    loop {
-        buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        line_no += 1;
-        let line = trim_line(&buf);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let object = match std::str::from_utf8(line) {
-            Err(_) if format == UploadFormat::Csv && header.is_none() => {
-                return Err(FeedbackError::Header("not UTF-8".to_owned()));
-            }
-            Err(_) => Err("not UTF-8 text".to_owned()),
-            Ok(text) => match format {
-                UploadFormat::Jsonl => match serde_json::from_str::<Value>(text) {
-                    Ok(Value::Object(m)) => Ok(m),
-                    Ok(_) => Err("not a JSON object".to_owned()),
-                    Err(e) => Err(e.to_string()),
-                },
-                UploadFormat::Csv => {
-                    let Some(h) = &header else {
-                        header = Some(Header::parse(text).map_err(FeedbackError::Header)?);
-                        continue;
-                    };
-                    h.row(text)
-                }
-            },
-        };
-        let event_id = object
-            .as_ref()
-            .ok()
-            .and_then(|o| o.get("event_id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let checked = object.and_then(|o| {
-            // serde's position points into the re-encoded JSON, not the file: leave it out.
-            let event = check_object(o, line, now).map_err(|r| strip_json_position(&r))?;
-            let value = encode(&event)?;
-            Ok((event, value))
-        });
+    let mut judge = |line: usize,
+                     checked: Result<FeedbackEvent, (Option<String>, Vec<FieldError>)>|
+     -> Result<(), FeedbackError> {
         stats.lines += 1;
-        match checked {
+        match checked.and_then(|event| {
+            let value = encode(&event).map_err(|p| (None, vec![FieldError::new("", &p)]))?;
+            Ok((event, value))
+        }) {
             Ok((event, value)) => {
                 stats.accepted += 1;
                 if let Some(s) = sink.as_mut() {
-                    s.send(line_no, feedback_key(&event.case_id), &value, None)?;
+                    s.send(line, feedback_key(&event.case_id), &value, None)?;
                 }
             }
-            Err(reason) => {
+            Err((event_id, errors)) => {
                 stats.rejected += 1;
-                let reason = reason.replace(['\n', '\r'], " ");
-                writeln!(report, "line {line_no}: rejected: {reason}")?;
-                if let Some(r) = rejects.as_deref_mut() {
-                    r.write(&Rejection {
-                        line: line_no,
-                        event_id,
-                        errors: field_errors(&reason),
-                    })?;
+                let r = Rejection {
+                    line,
+                    event_id,
+                    errors,
+                };
+                writeln!(report, "line {line}: rejected: {}", r.reason())?;
+                if let Some(f) = rejects.as_deref_mut() {
+                    f.write(&r)?;
                 }
             }
         }
-    }
-    if format == UploadFormat::Csv && header.is_none() {
-        return Err(FeedbackError::NoHeader);
+        Ok(())
+    };
+    match format {
+        UploadFormat::Jsonl => {
+            let mut input = input;
+            let mut buf = Vec::with_capacity(4096);
+            let mut line_no = 0usize;
+            loop {
+                buf.clear();
+                if input.read_until(b'\n', &mut buf)? == 0 {
+                    break;
+                }
+                line_no += 1;
+                let line = trim_line(&buf);
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                judge(line_no, check_json_line(line, now))?;
+            }
+        }
+        UploadFormat::Csv => {
+            let mut reader = CsvReader::new(input, CsvKind::Feedback).map_err(csv_error)?;
+            let occurred_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+            while let Some(row) = reader.next_row().map_err(csv_error)? {
+                let fill = Fill {
+                    event_id: Some(line_event_id(&row.raw)),
+                    occurred_at: Some(occurred_at.clone()),
+                };
+                let checked = match reader.check(&row, &fill) {
+                    Ok(a) => match a.event {
+                        InputEvent::Feedback(event) => Ok(event),
+                        _ => Err((None, vec![FieldError::new("event_type", "not feedback")])),
+                    },
+                    Err(r) => Err((r.event_id.clone(), r.field_errors())),
+                };
+                judge(usize::try_from(row.line).unwrap_or(usize::MAX), checked)?;
+            }
+        }
     }
     report.flush()?;
     if let Some(s) = sink {
@@ -376,38 +312,17 @@ pub fn upload(
     Ok(stats)
 }
 
-/// A rejection reason (`field: problem; field: problem`) as field errors; a part without a field
-/// path belongs to the line as a whole (empty field).
-fn field_errors(reason: &str) -> Vec<FieldError> {
-    reason
-        .split("; ")
-        .map(|part| match part.split_once(": ") {
-            Some((field, problem)) if !field.is_empty() && !field.contains(' ') => {
-                FieldError::new(field, problem)
-            }
-            _ => FieldError::new("", part),
-        })
-        .collect()
+fn csv_error(e: CsvError) -> FeedbackError {
+    match e {
+        CsvError::Io(e) => FeedbackError::Io(e),
+        CsvError::Empty => FeedbackError::NoHeader,
+        other => FeedbackError::Header(other.to_string()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reasons_become_field_errors() {
-        assert_eq!(
-            field_errors("contact_attempt.soort: unknown value; case_id: not a case id"),
-            vec![
-                FieldError::new("contact_attempt.soort", "unknown value"),
-                FieldError::new("case_id", "not a case id")
-            ]
-        );
-        assert_eq!(
-            field_errors("not a JSON object"),
-            vec![FieldError::new("", "not a JSON object")]
-        );
-    }
 
     const CASE: &str = "cs_dev_ezdaj6n4zokhdiljjedwq4jidcmjzbtb_1";
 

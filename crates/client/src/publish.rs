@@ -41,20 +41,22 @@
 //! With a [`Target`] (settings, topic, delivery timeout) the accepted lines are produced.
 
 mod ledger;
+mod read;
 mod rejections;
 
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
 use vroeg_domain::messages::{ArrearsEventType, FieldError, InputEvent, ObjectionEventType};
-use vroeg_kafka::keys::input_event_key;
+
 use vroeg_kafka::{ClientSettings, DeliveryError, DeliveryProducer};
 
 pub(crate) use ledger::Seen;
 pub use ledger::{Ledger, LedgerEntry, LedgerError, ledger_path};
 pub use rejections::{Rejection, RejectsFile, SummaryContext, Tally, render_summary};
 
-use crate::upload_format::{CsvHeader, TopicKind, UploadFormat};
+use crate::upload_format::{TopicKind, UploadFormat};
+use read::read_and_send;
 
 /// Lines between progress updates.
 pub const PROGRESS_EVERY: u64 = 512;
@@ -131,6 +133,9 @@ pub struct PublishStats {
     pub delivered: u64,
     /// Per kind and per field, for the summary table.
     pub tally: Tally,
+    /// What the reader had to do to the file's text (a CSV in Windows-1252 converted), with the
+    /// fix for next time; the command prints it on stderr.
+    pub encoding_note: Option<String>,
 }
 
 impl PublishStats {
@@ -299,157 +304,6 @@ pub fn publish(
     Ok(stats)
 }
 
-#[allow(clippy::too_many_arguments)] // one private step of `publish`, its options unpacked
-fn read_and_send(
-    mut input: impl BufRead,
-    format: UploadFormat,
-    kind: TopicKind,
-    target: Option<&Target>,
-    mut ledger: Option<&mut Ledger>,
-    mut rejects: Option<&mut RejectsFile>,
-    progress: &dyn UploadProgress,
-    report: &mut impl Write,
-) -> Result<(PublishStats, Option<Sink>), PublishError> {
-    let mut sink = target.map(Target::producer).transpose()?;
-    let mut stats = PublishStats::default();
-    let mut header: Option<CsvHeader> = None;
-    let mut buf = Vec::with_capacity(4096);
-    let mut line_no = 0usize;
-    let mut bytes = 0u64;
-    let mut reject = |stats: &mut PublishStats, r: Rejection| -> Result<(), PublishError> {
-        stats.lines += 1;
-        stats.rejected += 1;
-        let field = match r.errors.first() {
-            Some(e) if !e.field.is_empty() => e.field.clone(),
-            _ => "(line)".to_owned(),
-        };
-        *stats.tally.rejected_by_field.entry(field).or_default() += 1;
-        writeln!(report, "line {}: rejected: {}", r.line, r.reason())?;
-        if let Some(f) = rejects.as_deref_mut() {
-            f.write(&r).map_err(|source| PublishError::Rejects {
-                path: f.path().to_owned(),
-                source,
-            })?;
-        }
-        Ok(())
-    };
-    loop {
-        buf.clear();
-        let n = input.read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        line_no += 1;
-        if (line_no as u64).is_multiple_of(PROGRESS_EVERY) {
-            progress.set_position(bytes);
-            progress.set_message(format!(
-                "{} accepted, {} rejected",
-                stats.accepted, stats.rejected
-            ));
-            if let (Some(l), Some(s)) = (ledger.as_deref_mut(), sink.as_ref()) {
-                l.record(&s.take_acked())?;
-            }
-        }
-        let line = trim_line(&buf);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let whole_line = |problem: &str| Rejection {
-            line: line_no,
-            event_id: None,
-            errors: vec![FieldError::new("", problem)],
-        };
-        let converted;
-        let json: &[u8] = match format {
-            UploadFormat::Jsonl => line,
-            UploadFormat::Csv => {
-                let text = match std::str::from_utf8(line) {
-                    Ok(t) => t,
-                    Err(_) if header.is_none() => {
-                        return Err(PublishError::Header("not UTF-8".to_owned()));
-                    }
-                    Err(_) => {
-                        reject(&mut stats, whole_line("not UTF-8 text"))?;
-                        continue;
-                    }
-                };
-                let Some(h) = &header else {
-                    header = Some(CsvHeader::parse(text, kind).map_err(PublishError::Header)?);
-                    continue;
-                };
-                match h.row_to_json(text) {
-                    Ok(j) => {
-                        converted = j;
-                        &converted
-                    }
-                    Err(reason) => {
-                        reject(&mut stats, whole_line(&reason))?;
-                        continue;
-                    }
-                }
-            }
-        };
-        let event = match check_event(json, kind) {
-            Ok(e) => e,
-            Err((event_id, mut errors)) => {
-                if format == UploadFormat::Csv {
-                    // serde's position points into the JSON made from the row, not the file.
-                    for e in &mut errors {
-                        e.problem = strip_json_position(&e.problem);
-                    }
-                }
-                let r = Rejection {
-                    line: line_no,
-                    event_id,
-                    errors,
-                };
-                reject(&mut stats, r)?;
-                continue;
-            }
-        };
-        let entry = match ledger.as_deref_mut() {
-            Some(l) => {
-                let entry = ledger_entry(&event).map_err(std::io::Error::other)?;
-                match l.check_and_claim(entry) {
-                    Seen::New => Some(entry),
-                    Seen::AlreadyDelivered => {
-                        stats.lines += 1;
-                        stats.accepted += 1;
-                        stats.skipped += 1;
-                        count_kind(&mut stats, &event);
-                        continue;
-                    }
-                    Seen::Conflict => {
-                        let problem = "this event_id was already delivered (by an earlier \
-                                       upload or earlier in this file) with different content; \
-                                       a changed event needs a new event_id";
-                        let r = Rejection {
-                            line: line_no,
-                            event_id: Some(event.event_id().to_owned()),
-                            errors: vec![FieldError::new("event_id", problem)],
-                        };
-                        reject(&mut stats, r)?;
-                        continue;
-                    }
-                }
-            }
-            None => None,
-        };
-        stats.lines += 1;
-        stats.accepted += 1;
-        count_kind(&mut stats, &event);
-        if let Some(s) = sink.as_mut() {
-            s.send(line_no, &input_event_key(&event), json, entry)?;
-        }
-    }
-    if format == UploadFormat::Csv && header.is_none() {
-        return Err(PublishError::NoHeader);
-    }
-    progress.set_position(bytes);
-    Ok((stats, sink))
-}
-
 fn count_kind(stats: &mut PublishStats, event: &InputEvent) {
     let (sector, kind) = kind_labels(event);
     *stats
@@ -457,26 +311,6 @@ fn count_kind(stats: &mut PublishStats, event: &InputEvent) {
         .accepted_by_kind
         .entry((sector.to_owned(), kind.to_owned()))
         .or_default() += 1;
-}
-
-/// Removes serde's ` at line N column M` (a position in the JSON made from a CSV row).
-pub(crate) fn strip_json_position(reason: &str) -> String {
-    reason
-        .split("; ")
-        .map(|part| match part.rfind(" at line ") {
-            Some(i)
-                if part[i + 9..].split_once(" column ").is_some_and(|(l, c)| {
-                    !l.is_empty()
-                        && !c.is_empty()
-                        && l.bytes().chain(c.bytes()).all(|b| b.is_ascii_digit())
-                }) =>
-            {
-                &part[..i]
-            }
-            _ => part,
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The line without its line end (`\n` or `\r\n`).
@@ -525,21 +359,9 @@ mod tests {
     }
 
     #[test]
-    fn json_positions_are_stripped_for_csv() {
-        assert_eq!(
-            strip_json_position("a: bad at line 1 column 69; b: worse"),
-            "a: bad; b: worse"
-        );
-        assert_eq!(
-            strip_json_position("at line x column y"),
-            "at line x column y"
-        );
-    }
-
-    #[test]
     fn wrong_topic_kind_is_rejected() {
         let e = check_event(GOOD.as_bytes(), TopicKind::Arrears).unwrap();
-        assert_eq!(input_event_key(&e), "c/K1");
+        assert_eq!(vroeg_kafka::keys::input_event_key(&e), "c/K1");
         let (id, errors) = check_event(GOOD.as_bytes(), TopicKind::Objections).unwrap_err();
         assert_eq!(id.as_deref(), Some("e1"));
         assert_eq!(errors[0].field, "event_type");

@@ -24,8 +24,8 @@ pub enum StatusFormat {
     Csv,
 }
 
-/// The CSV header.
-pub const CSV_HEADER: &str = "customer_ref,signal_id,status,at";
+/// The CSV columns.
+pub const CSV_COLUMNS: [&str; 4] = ["customer_ref", "signal_id", "status", "at"];
 
 /// What to read and how.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub struct StatusOptions {
     pub read: GroupReadOptions,
     /// Output format.
     pub format: StatusFormat,
+    /// The output already has content (a CSV file appended to): no second header.
+    pub output_has_content: bool,
 }
 
 /// Why the topic could not be read.
@@ -48,6 +50,9 @@ pub enum StatusError {
     /// Encoding a status for output.
     #[error("encoding a status: {0}")]
     Encode(String),
+    /// Writing CSV.
+    #[error(transparent)]
+    Csv(#[from] vroeg_codec::csv::CsvError),
 }
 
 /// What the run did.
@@ -81,23 +86,15 @@ fn plain<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-/// One CSV row (no line end).
-pub fn csv_line(s: &CreditorStatus) -> String {
+/// One CSV row's cells: the four values, no more (written neutralised: a cell that a spreadsheet
+/// would run as a formula gets a leading `'`).
+pub fn csv_cells(s: &CreditorStatus) -> [String; 4] {
     [
-        csv_field(&s.customer_ref),
-        csv_field(&s.signal_id),
+        s.customer_ref.clone(),
+        s.signal_id.clone(),
         plain(&s.status),
         plain(&s.at),
     ]
-    .join(",")
 }
 
 /// Reads the topic and prints each status once. `stop` ends a `follow` run; `diag` gets the
@@ -109,7 +106,7 @@ pub fn read_status(
     diag: &mut impl Write,
 ) -> Result<StatusStats, StatusError> {
     if opts.format == StatusFormat::Csv {
-        writeln!(out, "{CSV_HEADER}")?;
+        vroeg_codec::csv::write_header(out, &CSV_COLUMNS, opts.output_has_content)?;
     }
     let mut stats = StatusStats::default();
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
@@ -128,7 +125,7 @@ pub fn read_status(
                             buf.push(b'\n');
                             out.write_all(&buf)?;
                         }
-                        StatusFormat::Csv => writeln!(out, "{}", csv_line(&s))?,
+                        StatusFormat::Csv => vroeg_codec::csv::write_record(out, csv_cells(&s))?,
                     }
                     stats.shown += 1;
                 } else {
@@ -156,17 +153,24 @@ mod tests {
     use vroeg_domain::messages::CreditorStatusValue;
 
     #[test]
-    fn csv_line_has_only_the_four_values() {
+    fn csv_rows_have_only_the_four_values_neutralised_and_one_header_per_file() {
         let s = CreditorStatus {
             creditor_id: "c".to_owned(),
-            customer_ref: "K,1".to_owned(),
+            customer_ref: "=K,1".to_owned(),
             signal_id: "sig_1".to_owned(),
             status: CreditorStatusValue::NotPickedUp,
             at: "2026-10-20T10:00:00Z".parse().unwrap(),
         };
+        let mut out = Vec::new();
+        vroeg_codec::csv::write_header(&mut out, &CSV_COLUMNS, false).unwrap();
+        vroeg_codec::csv::write_record(&mut out, csv_cells(&s)).unwrap();
+        vroeg_codec::csv::write_header(&mut out, &CSV_COLUMNS, true).unwrap();
+        vroeg_codec::csv::write_record(&mut out, csv_cells(&s)).unwrap();
         assert_eq!(
-            csv_line(&s),
-            "\"K,1\",sig_1,NOT_PICKED_UP,2026-10-20T10:00:00Z"
+            String::from_utf8(out).unwrap(),
+            "customer_ref,signal_id,status,at\n\
+             \"'=K,1\",sig_1,NOT_PICKED_UP,2026-10-20T10:00:00Z\n\
+             \"'=K,1\",sig_1,NOT_PICKED_UP,2026-10-20T10:00:00Z\n"
         );
     }
 }

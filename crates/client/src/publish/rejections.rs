@@ -41,6 +41,9 @@ impl Rejection {
     }
 }
 
+/// The columns of a CSV rejection report.
+const REJECTS_COLUMNS: [&str; 4] = ["line", "event_id", "field", "problem"];
+
 /// The rejection report's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RejectsFormat {
@@ -84,7 +87,8 @@ impl RejectsFile {
         let format = RejectsFormat::for_path(path);
         let mut out = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
         if format == RejectsFormat::Csv {
-            writeln!(out, "line,event_id,field,problem")?;
+            vroeg_codec::csv::write_header(&mut out, &REJECTS_COLUMNS, false)
+                .map_err(std::io::Error::other)?;
         }
         Ok(RejectsFile {
             path: path.to_owned(),
@@ -108,15 +112,13 @@ impl RejectsFile {
             }
             RejectsFormat::Csv => {
                 let id = r.event_id.as_deref().unwrap_or_default();
+                let line = r.line.to_string();
                 for e in &r.errors {
-                    writeln!(
-                        self.out,
-                        "{},{},{},{}",
-                        r.line,
-                        csv_field(id),
-                        csv_field(&e.field),
-                        csv_field(&e.problem)
-                    )?;
+                    vroeg_codec::csv::write_record(
+                        &mut self.out,
+                        [line.as_str(), id, e.field.as_str(), e.problem.as_str()],
+                    )
+                    .map_err(std::io::Error::other)?;
                 }
                 Ok(())
             }
@@ -136,16 +138,6 @@ impl RejectsFile {
         let tmp = self.tmp.clone();
         drop(self);
         let _ = std::fs::remove_file(tmp);
-    }
-}
-
-/// A CSV field, quoted when needed; line breaks become spaces (one row per error).
-fn csv_field(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ");
-    if s.contains([',', ';', '"']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
     }
 }
 
