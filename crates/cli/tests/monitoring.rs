@@ -187,7 +187,10 @@ impl Prometheus {
         let child = Command::new(bin)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg(format!("--storage.tsdb.path={}", dir.join("tsdb").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("tsdb").display()
+            ))
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
@@ -357,7 +360,10 @@ fn prometheus_scrapes_run_and_promql_agrees_with_what_was_produced() {
         .query(r#"ALERTS{alertstate="firing",severity="critical"}"#)
         .unwrap();
     assert_eq!(
-        firing.pointer("/data/result").and_then(Value::as_array).map(Vec::len),
+        firing
+            .pointer("/data/result")
+            .and_then(Value::as_array)
+            .map(Vec::len),
         Some(0),
         "{firing}"
     );

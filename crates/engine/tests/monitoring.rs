@@ -142,8 +142,9 @@ fn engine_exports_the_operator_metrics_and_every_name_alerts_and_dashboard_use()
         }],
     );
     wait_for(60, "the unreadable envelope to be counted", || {
-        m.encode()
-            .contains(r#"vroegsignaal_undecodable_records_total{stage="households",reason="envelope"} 1"#)
+        m.encode().contains(
+            r#"vroegsignaal_undecodable_records_total{stage="households",reason="envelope"} 1"#,
+        )
     });
     clock.set(until);
     wait_for(60, "ticks up to the end", || {
@@ -180,7 +181,10 @@ fn engine_exports_the_operator_metrics_and_every_name_alerts_and_dashboard_use()
     households.stop().unwrap();
     ingest.stop().unwrap();
 
-    assert!(exposition.contains("vroegsignaal_timers_due 0"), "{exposition}");
+    assert!(
+        exposition.contains("vroegsignaal_timers_due 0"),
+        "{exposition}"
+    );
     assert!(exposition.contains("vroegsignaal_timer_lag_seconds 0"));
     assert!(exposition.contains(&format!(
         "vroegsignaal_ticked_until_timestamp_seconds {}",
@@ -201,7 +205,11 @@ fn engine_exports_the_operator_metrics_and_every_name_alerts_and_dashboard_use()
     assert!(exposition.contains("vroegsignaal_process_open_fds "));
 
     let exported = exported_names(&exposition);
-    for file in ["alerts.yml", "grafana-dashboard.json", "prometheusrule.yaml"] {
+    for file in [
+        "alerts.yml",
+        "grafana-dashboard.json",
+        "prometheusrule.yaml",
+    ] {
         let text = std::fs::read_to_string(monitoring_dir().join(file)).unwrap();
         let named = metric_tokens(&text);
         assert!(!named.is_empty(), "{file} names no metric");
