@@ -211,11 +211,14 @@ impl IngestWorker {
         self.metrics.count_in(STAGE, &source.topic);
         let bytes = m.payload().unwrap_or_default();
         let decisions = match vroeg_codec::decode_input(bytes) {
-            Err(e) => vec![rules::rejected(
-                e.errors,
-                e.event_id,
-                message_time(m, self.clock.as_ref()),
-            )],
+            Err(e) => {
+                self.metrics.count_undecodable(STAGE, "contract");
+                vec![rules::rejected(
+                    e.errors,
+                    e.event_id,
+                    message_time(m, self.clock.as_ref()),
+                )]
+            }
             Ok(event) => {
                 // Event time, not arrival time: the same log gives the same decisions.
                 let t = event.occurred_at();
@@ -376,6 +379,7 @@ impl IngestWorker {
             return Err(e);
         }
         self.count_txn("commit");
+        self.metrics.observe_commit(STAGE, started.elapsed());
         if tpl.count() > 0
             && let Err(e) = consumer.commit(&tpl, CommitMode::Async)
         {

@@ -15,6 +15,7 @@ pub mod household;
 pub mod http;
 pub mod ingest;
 pub mod metrics;
+pub mod process_metrics;
 pub mod records;
 pub mod rules;
 pub mod settings;

@@ -74,6 +74,30 @@ pub struct LagLabels {
     pub partition: String,
 }
 
+/// Labels: the build.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BuildLabels {
+    /// The crate version.
+    pub version: String,
+}
+
+/// Labels: a municipality.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MunicipalityLabels {
+    /// The gemeentecode.
+    pub municipality: String,
+}
+
+/// Labels: records a stage could not decode.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UndecodableLabels {
+    /// The stage.
+    pub stage: String,
+    /// `contract` (ingest: not a contract message; dead-lettered to the rejected topic),
+    /// `envelope` or `event` (households: an envelope it cannot read; skipped).
+    pub reason: String,
+}
+
 /// Every metric of one engine instance, plus the progress figures tests and the demo wait on.
 #[derive(Debug)]
 pub struct Metrics {
@@ -107,6 +131,26 @@ pub struct Metrics {
     /// Input records whose outputs (and, for the household stage, state) a stage has committed:
     /// what a benchmark or an operator waits on to know the input has been processed.
     pub committed_records: Family<StageLabels, Counter>,
+    /// Time to commit one transaction (flush outputs, state, offsets, commit), per stage.
+    pub transaction_commit_seconds: Family<StageLabels, Histogram>,
+    /// Time to restore newly assigned household partitions from the changelog.
+    pub restore_seconds: Histogram,
+    /// Records a stage could not decode, per stage and reason.
+    pub undecodable_records: Family<UndecodableLabels, Counter>,
+    /// How far the earliest due, unfired timer is behind the clock, seconds (0: none due).
+    pub timer_lag_seconds: Gauge,
+    /// Timers due at the clock's time and not fired yet.
+    pub timers_due: Gauge,
+    /// Timers (household wakeups) scheduled in memory.
+    pub timers_scheduled: Gauge,
+    /// The clock time up to which every due timer has fired and been committed, seconds since
+    /// the epoch.
+    pub ticked_until_seconds: Gauge,
+    /// Open tasks past their first-contact deadline without a contact attempt, per
+    /// municipality (this instance's partitions).
+    pub tasks_overdue: Family<MunicipalityLabels, Gauge>,
+    /// 1 while every assigned household partition is restored (what `/readyz` answers).
+    pub ready_gauge: Gauge,
     ready: AtomicBool,
     ingest_committed: AtomicU64,
     households_committed: AtomicU64,
@@ -115,6 +159,16 @@ pub struct Metrics {
 
 fn histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+}
+
+/// 1 ms to about 65 s: a Kafka transaction commit.
+fn commit_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 17))
+}
+
+/// 10 ms to about 22 minutes: restoring partitions from the changelog.
+fn restore_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.01, 2.0, 18))
 }
 
 impl Default for Metrics {
@@ -143,6 +197,15 @@ impl Metrics {
             consumer_lag: Family::default(),
             replays_skipped: Counter::default(),
             committed_records: Family::default(),
+            transaction_commit_seconds: Family::new_with_constructor(commit_histogram),
+            restore_seconds: restore_histogram(),
+            undecodable_records: Family::default(),
+            timer_lag_seconds: Gauge::default(),
+            timers_due: Gauge::default(),
+            timers_scheduled: Gauge::default(),
+            ticked_until_seconds: Gauge::default(),
+            tasks_overdue: Family::default(),
+            ready_gauge: Gauge::default(),
             ready: AtomicBool::new(false),
             ingest_committed: AtomicU64::new(0),
             households_committed: AtomicU64::new(0),
@@ -210,6 +273,59 @@ impl Metrics {
             "Input records whose outputs a stage has committed",
             m.committed_records.clone(),
         );
+        registry.register(
+            "transaction_commit_seconds",
+            "Time to commit one Kafka transaction (outputs flushed, state, offsets, commit)",
+            m.transaction_commit_seconds.clone(),
+        );
+        registry.register(
+            "restore_seconds",
+            "Time to restore newly assigned household partitions from the state changelog",
+            m.restore_seconds.clone(),
+        );
+        registry.register(
+            "undecodable_records",
+            "Records a stage could not decode (ingest: dead-lettered; households: skipped)",
+            m.undecodable_records.clone(),
+        );
+        registry.register(
+            "timer_lag_seconds",
+            "How far the earliest due, unfired household timer is behind the clock",
+            m.timer_lag_seconds.clone(),
+        );
+        registry.register(
+            "timers_due",
+            "Household timers due and not fired yet",
+            m.timers_due.clone(),
+        );
+        registry.register(
+            "timers_scheduled",
+            "Household timers scheduled in memory",
+            m.timers_scheduled.clone(),
+        );
+        registry.register(
+            "ticked_until_timestamp_seconds",
+            "Clock time up to which every due timer has fired and been committed",
+            m.ticked_until_seconds.clone(),
+        );
+        registry.register(
+            "tasks_overdue",
+            "Open tasks past their first-contact deadline without a contact attempt",
+            m.tasks_overdue.clone(),
+        );
+        registry.register(
+            "ready",
+            "1 when every assigned household partition is restored (/readyz)",
+            m.ready_gauge.clone(),
+        );
+        let build_info: Family<BuildLabels, Gauge> = Family::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            })
+            .set(1);
+        registry.register("build_info", "The running build (value 1)", build_info);
+        registry.register_collector(Box::new(crate::process_metrics::ProcessCollector));
         Metrics { registry, ..m }
     }
 
@@ -228,6 +344,26 @@ impl Metrics {
 
     pub(crate) fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::Release);
+        self.ready_gauge.set(i64::from(ready));
+    }
+
+    /// Counts a record a stage could not decode.
+    pub(crate) fn count_undecodable(&self, stage: &str, reason: &str) {
+        self.undecodable_records
+            .get_or_create(&UndecodableLabels {
+                stage: stage.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Records how long a stage's transaction commit took.
+    pub(crate) fn observe_commit(&self, stage: &str, took: std::time::Duration) {
+        self.transaction_commit_seconds
+            .get_or_create(&StageLabels {
+                stage: stage.to_owned(),
+            })
+            .observe(took.as_secs_f64());
     }
 
     /// Input records whose outputs the ingest stage has committed.
@@ -257,7 +393,9 @@ impl Metrics {
     }
 
     pub(crate) fn set_ticked_until_ms(&self, ms: i64) {
-        self.ticked_until_ms.fetch_max(ms, Ordering::AcqRel);
+        let previous = self.ticked_until_ms.fetch_max(ms, Ordering::AcqRel);
+        self.ticked_until_seconds
+            .set(previous.max(ms).div_euclid(1000));
     }
 
     fn count_committed(&self, stage: &str, n: u64) {

@@ -101,6 +101,12 @@ impl<K: Ord + Hash + Clone> TimerIndex<K> {
         Some((at, key))
     }
 
+    /// Number of wakeups due at or before `now`: `O(due)`, for monitoring (how many timers a
+    /// clock that fell behind still has to fire).
+    pub fn count_due(&self, now: DateTime<Utc>) -> usize {
+        self.queue.iter().take_while(|(at, _)| *at <= now).count()
+    }
+
     /// Number of keys with a wakeup.
     pub fn len(&self) -> usize {
         self.by_key.len()
@@ -135,6 +141,18 @@ mod tests {
         assert_eq!(ix.pop_due(t(3, 0)), Some((t(2, 0), "b")));
         assert_eq!(ix.pop_due(t(3, 0)), None);
         assert!(ix.is_empty());
+    }
+
+    #[test]
+    fn count_due_counts_up_to_now_inclusive() {
+        let mut ix = TimerIndex::new();
+        assert_eq!(ix.count_due(t(9, 0)), 0);
+        ix.insert("a", t(1, 0));
+        ix.insert("b", t(2, 0));
+        ix.insert("c", t(3, 0));
+        assert_eq!(ix.count_due(t(1, 0)), 1);
+        assert_eq!(ix.count_due(t(2, 12)), 2);
+        assert_eq!(ix.count_due(t(9, 0)), 3);
     }
 
     #[test]

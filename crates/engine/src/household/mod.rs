@@ -7,9 +7,12 @@
 //! and the partition's state dropped. All of it runs inside the consumer's rebalance callback, on
 //! the stage thread, so no record is processed for a partition that is not restored.
 
+mod observe;
 mod report;
 mod restore;
 mod worker;
+
+pub use observe::{overdue_by_municipality, task_overdue};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -64,6 +67,8 @@ pub(crate) struct HouseholdWorker {
     pub(crate) pending_ticked_until: Option<i64>,
     /// Reused step outcome (no allocation per record).
     pub(crate) outcome: StepOutcome,
+    /// When the overdue-task gauges were last computed.
+    pub(crate) overdue: observe::OverdueTracker,
     pub(crate) failed: Option<EngineError>,
 }
 
@@ -183,6 +188,7 @@ fn run(
         marker_tombstones: Vec::new(),
         pending_ticked_until: None,
         outcome: StepOutcome::default(),
+        overdue: observe::OverdueTracker::default(),
         failed: None,
     }));
     let consumer: BaseConsumer<HouseholdContext> = consumer_config

@@ -44,6 +44,12 @@ impl HouseholdWorker {
             &rules.context(),
             &self.metrics,
         )?;
+        if !missing.is_empty() {
+            self.metrics
+                .restore_seconds
+                .observe(started.elapsed().as_secs_f64());
+        }
+        self.overdue.invalidate();
         let households: usize = restored.values().map(HouseholdPartition::len).sum();
         tracing::info!(
             stage = STAGE,
@@ -74,6 +80,8 @@ impl HouseholdWorker {
         self.partitions.clear();
         self.marker_tombstones.clear();
         self.update_household_gauge();
+        self.set_overdue(&BTreeMap::new());
+        self.overdue.invalidate();
     }
 
     fn update_household_gauge(&self) {
@@ -142,6 +150,7 @@ impl HouseholdWorker {
                 // A record the ingest stage did not write; it cannot be applied, and must not
                 // block the partition.
                 tracing::error!(stage = STAGE, %topic, partition = p, offset, error = %e, "unreadable envelope skipped");
+                self.metrics.count_undecodable(STAGE, "envelope");
                 return Ok(());
             }
         };
@@ -149,6 +158,7 @@ impl HouseholdWorker {
             Ok(a) => a,
             Err(e) => {
                 tracing::error!(stage = STAGE, %topic, partition = p, offset, error = %e, "undecodable envelope skipped");
+                self.metrics.count_undecodable(STAGE, "event");
                 return Ok(());
             }
         };
@@ -197,6 +207,7 @@ impl HouseholdWorker {
         if !more_due {
             self.pending_ticked_until = Some(now.timestamp_millis());
         }
+        self.observe(now);
         Ok(more_due)
     }
 
@@ -306,6 +317,7 @@ impl HouseholdWorker {
             self.producer.abort();
             return Err(e);
         }
+        self.metrics.observe_commit(STAGE, started.elapsed());
         self.metrics.add_households_committed(self.batch_records);
         if let Some(ms) = self.pending_ticked_until.take() {
             self.metrics.set_ticked_until_ms(ms);
