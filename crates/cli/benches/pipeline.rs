@@ -32,7 +32,11 @@ fn main() {
         start: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
         days: 90,
     };
-    let records = generate::generate(&opts, &geo, &CreditorPool::from_registry(&cfg.creditors));
+    let records = generate::generate(
+        &opts,
+        &geo,
+        &CreditorPool::from_registry(&cfg.data.creditors),
+    );
     let mut bytes = Vec::new();
     generate::write_jsonl(&records, &mut bytes).unwrap();
     let lines: Vec<&[u8]> = bytes

@@ -681,7 +681,7 @@ pub(crate) fn cmd_report(config: &Path, args: ReportArgs) -> Result<()> {
     let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
     let header = report::header(
         &cfg.settings.file.report,
-        &cfg.municipalities,
+        &cfg.data.municipalities,
         code,
         from,
         to,

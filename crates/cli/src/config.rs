@@ -15,15 +15,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use thiserror::Error;
-use vroeg_domain::config::{CreditorRegistry, MunicipalityRegistry, RuleBook};
 use vroeg_domain::config_load::{self, ConfigError};
 use vroeg_domain::pseudonym::PseudonymKey;
 use vroeg_domain::routing::RoutingTable;
 use vroeg_domain::routing_load;
-use vroeg_domain::rules::RuleContext;
+use vroeg_domain::rules::{RuleContext, RuleData};
 use vroeg_engine::EngineSettings;
 use vroeg_kafka::{ClientSettings, Topics};
 
@@ -431,17 +431,10 @@ pub enum KeySource {
 pub struct AppConfig {
     /// The config file's contents.
     pub settings: Settings,
-    /// Rule sets.
-    pub rules: RuleBook,
-    /// Municipalities.
-    pub municipalities: MunicipalityRegistry,
-    /// Creditors.
-    pub creditors: CreditorRegistry,
-    /// Routing tables.
-    pub routing: RoutingTable,
-    /// The pseudonymisation key.
-    pub key: PseudonymKey,
-    /// Where it came from.
+    /// Rule book, registries, routing tables and key: loaded once, shared by every stage
+    /// (`Arc::make_mut` for a test that adjusts them).
+    pub data: Arc<RuleData>,
+    /// Where the key came from.
     pub key_source: KeySource,
 }
 
@@ -474,24 +467,20 @@ impl AppConfig {
         let (key, key_source) = load_key(&settings, env, policy)?;
         Ok(AppConfig {
             settings,
-            rules,
-            municipalities,
-            creditors,
-            routing,
-            key,
+            data: Arc::new(RuleData {
+                rules,
+                municipalities,
+                creditors,
+                routing,
+                key,
+            }),
             key_source,
         })
     }
 
     /// The borrowed view the rules read.
     pub fn context(&self) -> RuleContext<'_> {
-        RuleContext {
-            rules: &self.rules,
-            municipalities: &self.municipalities,
-            creditors: &self.creditors,
-            routing: &self.routing,
-            key: &self.key,
-        }
+        self.data.context()
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use vroeg_domain::config::MunicipalityRegistry;
@@ -190,7 +189,7 @@ pub fn run(
     geo: &Geography,
     opts: &generate::Options,
 ) -> Result<DemoRun, DemoError> {
-    let pool = CreditorPool::from_registry(&cfg.creditors);
+    let pool = CreditorPool::from_registry(&cfg.data.creditors);
     let records = generate::generate(opts, geo, &pool);
     let start = opts
         .start
@@ -206,7 +205,7 @@ pub fn run(
     pipeline.set_client_properties(cfg.settings.file.kafka.client.clone());
     let topics = pipeline.topics().clone();
     produce_records(&pipeline, &topics, &records)?;
-    pipeline.start_stages(Arc::new(crate::run::rule_data(cfg)), start)?;
+    pipeline.start_stages(crate::run::rule_data(cfg), start)?;
     let total = records.len() as u64;
     pipeline.wait_until_processed(total)?;
     let metrics = pipeline.metrics();

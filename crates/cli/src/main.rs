@@ -312,7 +312,7 @@ fn cmd_demo(config: &Path, opts: &generate::Options) -> Result<()> {
         run.transactions,
         run.households,
     );
-    print!("{}", run.tally.render(&cfg.municipalities));
+    print!("{}", run.tally.render(&cfg.data.municipalities));
     println!("\nFinished in {:.1} s.", elapsed.as_secs_f64());
     Ok(())
 }

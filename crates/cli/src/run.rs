@@ -22,14 +22,9 @@ use vroeg_engine::{
 use crate::config::{AppConfig, KeySource};
 
 /// The rules' inputs, owned, for the engine.
-pub fn rule_data(cfg: &AppConfig) -> RuleData {
-    RuleData {
-        rules: cfg.rules.clone(),
-        municipalities: cfg.municipalities.clone(),
-        creditors: cfg.creditors.clone(),
-        routing: cfg.routing.clone(),
-        key: cfg.key.clone(),
-    }
+pub fn rule_data(cfg: &AppConfig) -> Arc<RuleData> {
+    // Shared, not copied: the routing tables alone can be millions of addresses.
+    Arc::clone(&cfg.data)
 }
 
 /// The stage settings from `[kafka]` (brokers, `[kafka.client]`, prefix) and `[engine]`.
@@ -66,7 +61,13 @@ pub fn topic_specs(cfg: &AppConfig) -> Vec<TopicSpec> {
         spec(t.audit(), p, false),
         spec(t.rejected(), p, false),
     ];
-    for m in cfg.municipalities.by_code.values().filter(|m| m.connected) {
+    for m in cfg
+        .data
+        .municipalities
+        .by_code
+        .values()
+        .filter(|m| m.connected)
+    {
         specs.push(spec(t.outreach(m.code), small, false));
         // The reporting store: latest record per key, nothing older than the retention.
         specs.push(TopicSpec {
@@ -74,7 +75,7 @@ pub fn topic_specs(cfg: &AppConfig) -> Vec<TopicSpec> {
             ..spec(t.report(m.code), small, true)
         });
     }
-    for id in cfg.creditors.by_id.keys() {
+    for id in cfg.data.creditors.by_id.keys() {
         specs.push(spec(t.creditor_status(id), small, false));
     }
     specs
@@ -110,7 +111,7 @@ async fn serve(cfg: &AppConfig, handle: tokio::runtime::Handle) -> Result<()> {
         vroeg_engine::http::serve(&f.engine.http_bind, metrics.clone(), http_stop.clone()).await?;
     tracing::info!(%addr, "http endpoints up");
 
-    let rules = Arc::new(rule_data(cfg));
+    let rules = rule_data(cfg);
     let clock = Arc::new(SystemClock);
     let ingest = spawn_ingest(stage.clone(), rules.clone(), clock.clone(), metrics.clone())?;
     let households = spawn_households(stage, rules, clock, metrics, creator)?;

@@ -67,15 +67,8 @@ pub struct Entry {
 /// the contract refuses is reported with its line number (the registry check, which depends on
 /// configuration, stays with [`rules::admit`]).
 pub fn decode_line(line_no: usize, bytes: &[u8]) -> Line {
-    match vroeg_codec::decode_input(bytes) {
-        Ok(e) => match e.validate() {
-            Ok(()) => Line::Event(Box::new(e)),
-            Err(errors) => Line::Invalid {
-                line_no,
-                event_id: Some(e.event_id().to_owned()),
-                errors,
-            },
-        },
+    match vroeg_codec::decode_valid_input(bytes) {
+        Ok(e) => Line::Event(Box::new(e)),
         Err(e) => Line::Invalid {
             line_no,
             event_id: e.event_id,

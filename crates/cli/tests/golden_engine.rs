@@ -17,7 +17,6 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use vroeg_domain::contract::decision::{Decision, DecisionKind};
@@ -143,7 +142,7 @@ fn engine(
 ) -> Outcome {
     let mut pipeline = EmbeddedPipeline::new(1, 2).unwrap();
     let topics = pipeline.topics().clone();
-    let rules = Arc::new(vroegsignaal::run::rule_data(&case.cfg));
+    let rules = vroegsignaal::run::rule_data(&case.cfg);
     let input = topics.arrears();
     let produce = |pipeline: &EmbeddedPipeline, batch: &[String]| {
         pipeline

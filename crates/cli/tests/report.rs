@@ -104,7 +104,7 @@ fn a_generated_month_reported_for_one_municipality() {
             days: 31,
         },
         &geo,
-        &CreditorPool::from_registry(&cfg.creditors),
+        &CreditorPool::from_registry(&cfg.data.creditors),
     );
     let mut lines = Vec::new();
     generate::write_jsonl(&records, &mut lines).unwrap();
@@ -150,7 +150,7 @@ fn a_generated_month_reported_for_one_municipality() {
     stage.session_timeout_ms = 6_000;
     stage.tick_interval = Duration::from_millis(5);
     stage.commit_interval = Duration::from_millis(50);
-    let rules = Arc::new(vroegsignaal::run::rule_data(&cfg));
+    let rules = vroegsignaal::run::rule_data(&cfg);
     let t0: DateTime<Utc> = "2026-10-01T00:00:00Z".parse().unwrap();
     let clock = ManualClock::new(t0);
     let metrics = Arc::new(Metrics::new());

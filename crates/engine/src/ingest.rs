@@ -22,10 +22,10 @@ use crate::records::{
     AuditEnvelope, Envelope, HEADER_REASON, HEADER_SOURCE_OFFSET, HEADER_SOURCE_PARTITION,
     HEADER_SOURCE_TOPIC, SourcePos,
 };
-use crate::rules::RuleData;
 use crate::shutdown::Shutdown;
 use crate::stage::{StageConfig, StageHandle};
 use crate::txn::{Out, TxnProducer};
+use vroeg_domain::rules::RuleData;
 
 const STAGE: &str = "ingest";
 

@@ -17,7 +17,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod process_metrics;
 pub mod records;
-pub mod rules;
+
 pub mod settings;
 pub mod shutdown;
 pub mod stage;
@@ -29,10 +29,10 @@ pub use error::EngineError;
 pub use household::spawn_households;
 pub use ingest::spawn_ingest;
 pub use metrics::Metrics;
-pub use rules::RuleData;
 pub use settings::EngineSettings;
 pub use shutdown::Shutdown;
 pub use stage::{AdminCreator, AutoCreate, StageConfig, StageHandle, TopicCreator, TopicSpec};
+pub use vroeg_domain::rules::RuleData;
 
 /// The contract's spelling of a serialisable enum value (`NEW`, `MEERVOUDIG`, ...).
 pub(crate) fn label<T: serde::Serialize>(v: &T) -> String {

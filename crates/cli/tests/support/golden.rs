@@ -17,6 +17,7 @@
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -87,17 +88,21 @@ impl CaseFile {
     /// Applies the overrides to a loaded configuration.
     pub fn apply(&self, cfg: &mut AppConfig) -> Result<(), CaseError> {
         if let Some(allow) = self.allow_unregistered_creditors {
-            cfg.creditors.allow_unregistered = allow;
+            Arc::make_mut(&mut cfg.data).creditors.allow_unregistered = allow;
         }
         for (code, o) in &self.municipalities {
             let parsed: Gemeentecode = code
                 .parse()
                 .map_err(|e| CaseError(format!("municipalities.{code}: {e}")))?;
-            let m = cfg.municipalities.by_code.get_mut(&parsed).ok_or_else(|| {
-                CaseError(format!(
-                    "municipalities.{code}: not in the municipality list"
-                ))
-            })?;
+            let m = Arc::make_mut(&mut cfg.data)
+                .municipalities
+                .by_code
+                .get_mut(&parsed)
+                .ok_or_else(|| {
+                    CaseError(format!(
+                        "municipalities.{code}: not in the municipality list"
+                    ))
+                })?;
             if let Some(c) = o.connected {
                 m.connected = c;
             }

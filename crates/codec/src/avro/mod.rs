@@ -2,7 +2,7 @@
 //! framings (single-object encoding, Confluent wire format).
 //!
 //! Fast path: when the writer schema is our current schema (same canonical form), the datum is
-//! encoded and decoded directly with serde through a compiled [`plan::Plan`] — no
+//! encoded and decoded directly with serde through a compiled `plan::Plan` — no
 //! `apache_avro::types::Value` tree. Only data written with a *different* writer schema (an
 //! older version, or one registered under a Confluent id) takes apache-avro's generic path:
 //! decode to `Value`, resolve to the current reader schema, re-encode, then the fast path.

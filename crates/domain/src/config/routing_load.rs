@@ -2,12 +2,12 @@
 //!
 //! Three inputs: the shipped PC4 table (`config/data/pc4_gemeente.csv`), the exact address table
 //! a deployment may generate with `vroegsignaal import-pc6hnr`, and CBS's raw `pc6hnr` file that
-//! the import reads. The last two have about 8 million lines, so they are read through one reused
-//! `csv` record buffer (`csv_text`) and allocate nothing per line unless a line is wrong.
+//! the import reads line by line ([`Pc6hnrParser`]). The last two have about 8 million lines, so
+//! they are read through one reused `csv` record buffer (`csv_text`) and allocate nothing per line
+//! unless a line is wrong.
 
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
 use crate::config::MunicipalityRegistry;
 use crate::config::config_load::ConfigError;
@@ -162,8 +162,8 @@ pub fn check_pc4_table(
 /// (`postcode,house_number,gemeentecode`).
 ///
 /// Columns are found by name. A (postcode, house number) given twice with the same municipality
-/// is accepted; with different municipalities it is an error, because the importer
-/// ([`ExactTableBuilder`]) leaves such addresses out for the PC4 table and hint to decide.
+/// is accepted; with different municipalities it is an error (the importer,
+/// `vroegsignaal import-pc6hnr`, refuses such an input in the first place).
 pub fn parse_exact_table(
     source_name: &str,
     csv: &str,
@@ -343,118 +343,6 @@ impl Pc6hnrParser {
             self.delimiter()
         )
     }
-
-    /// Parses one data record.
-    fn parse_record(
-        &self,
-        line_no: usize,
-        record: &csv::StringRecord,
-    ) -> Result<Pc6hnrRow, ConfigError> {
-        let e = |p: String| ConfigError::new(&self.source_name, format!("line {line_no}: "), p);
-        if csv_text::is_blank(record) {
-            return Err(e("empty line".into()));
-        }
-        let mut f = [""; 3];
-        if !csv_text::pick(record, [self.pc6, self.number, self.gemeente], &mut f) {
-            return Err(e(self.too_few(record.len())));
-        }
-        let (postcode, house_number, municipality) = parse_address_fields(f).map_err(e)?;
-        Ok(Pc6hnrRow {
-            postcode,
-            house_number,
-            municipality,
-        })
-    }
-}
-
-/// Reads a whole `pc6hnr` text: the first non-blank line is the header, blank lines are skipped,
-/// every row is handed to `on_row`. Returns the number of rows.
-pub fn parse_pc6hnr(
-    source_name: &str,
-    text: &str,
-    mut on_row: impl FnMut(Pc6hnrRow),
-) -> Result<usize, ConfigError> {
-    // The header line decides the delimiter, so it is found as text first (a header has no
-    // quoted line breaks), then the whole text is read as CSV with that delimiter.
-    let Some((hi, header)) = csv_text::strip_bom(text)
-        .lines()
-        .enumerate()
-        .find(|(_, l)| !l.trim().is_empty())
-    else {
-        return Err(ConfigError::new(source_name, "", "the file is empty"));
-    };
-    let parser = Pc6hnrParser::from_header_named(source_name, header).map_err(|mut e| {
-        e.location = format!("line {}: ", hi + 1);
-        e
-    })?;
-    let mut records = csv_text::rows(text, parser.delimiter);
-    let unreadable = |p: String| ConfigError::new(source_name, "", p);
-    // The header again, as a record.
-    records.next_row().map_err(unreadable)?;
-    let mut rows = 0;
-    while let Some((n, record)) = records.next_row().map_err(unreadable)? {
-        on_row(parser.parse_record(n, record)?);
-        rows += 1;
-    }
-    Ok(rows)
-}
-
-/// Builds the exact table from `pc6hnr` rows. An address that CBS places in two municipalities
-/// (it counts numbers without letters, so `12` and `12A` across a boundary collide) is left out:
-/// routing then falls back to the PC4 table and the event's hint, which is better than a guess.
-#[derive(Debug, Default)]
-pub struct ExactTableBuilder {
-    table: HashMap<(Postcode, u32), Gemeentecode>,
-    ambiguous: HashSet<(Postcode, u32)>,
-}
-
-impl ExactTableBuilder {
-    /// An empty builder.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds one row.
-    pub fn add(&mut self, row: Pc6hnrRow) {
-        let key = (row.postcode, row.house_number);
-        if self.ambiguous.contains(&key) {
-            return;
-        }
-        match self.table.entry(key) {
-            Entry::Vacant(v) => {
-                v.insert(row.municipality);
-            }
-            Entry::Occupied(o) if *o.get() == row.municipality => {}
-            Entry::Occupied(o) => {
-                o.remove();
-                self.ambiguous.insert(key);
-            }
-        }
-    }
-
-    /// The number of addresses left out as ambiguous.
-    pub fn ambiguous(&self) -> usize {
-        self.ambiguous.len()
-    }
-
-    /// The table.
-    pub fn finish(self) -> HashMap<(Postcode, u32), Gemeentecode> {
-        self.table
-    }
-}
-
-/// Writes an exact table in the form [`parse_exact_table`] reads, sorted so that the file is the
-/// same for the same input.
-pub fn exact_table_csv(table: &HashMap<(Postcode, u32), Gemeentecode>) -> String {
-    let mut rows: Vec<(&(Postcode, u32), &Gemeentecode)> = table.iter().collect();
-    rows.sort_unstable();
-    let mut out = String::with_capacity(32 + rows.len() * 16);
-    out.push_str("postcode,house_number,gemeentecode\n");
-    for ((pc, nr), gem) in rows {
-        // Writing to a String cannot fail.
-        let _ = writeln!(out, "{pc},{nr},{gem}");
-    }
-    out
 }
 
 #[cfg(test)]
@@ -492,22 +380,5 @@ mod tests {
         }
         let err = Pc6hnrParser::from_header("PC6;Huisnummer;Buurt2025").unwrap_err();
         assert!(err.to_string().contains("line 1: no municipality"), "{err}");
-    }
-
-    #[test]
-    fn builder_drops_ambiguous_addresses() {
-        let pc: Postcode = "5611AA".parse().unwrap();
-        let row = |g: &str| Pc6hnrRow {
-            postcode: pc,
-            house_number: 1,
-            municipality: g.parse().unwrap(),
-        };
-        let mut b = ExactTableBuilder::new();
-        b.add(row("0772"));
-        b.add(row("0772"));
-        b.add(row("0771"));
-        b.add(row("0772"));
-        assert_eq!(b.ambiguous(), 1);
-        assert!(b.finish().is_empty());
     }
 }

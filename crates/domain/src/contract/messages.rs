@@ -46,7 +46,7 @@ impl std::fmt::Display for FieldError {
 }
 
 /// The rule an identifier breaks, without its value, or `None` when it is fine. Shared by
-/// [`check_id`] and the CSV mapping (`vroeg_codec::csv`), which names rules without quoting
+/// `check_id` and the CSV mapping (`vroeg_codec::csv`), which names rules without quoting
 /// values, so both always apply the same limits.
 pub fn id_rule(value: &str, max: usize, topic_safe: bool) -> Option<String> {
     let ok = !value.is_empty()

@@ -11,7 +11,7 @@ use rustc_hash::FxBuildHasher;
 /// Per-key wakeup times: at most one per key, popped in `(time, key)` order.
 ///
 /// Every operation is `O(log n)`. Generic over the key so the engine can use it for anything it
-/// keys timers by; the simulator uses [`HouseholdId`].
+/// keys timers by; the simulator uses [`crate::contract::pseudonym::HouseholdId`].
 #[derive(Debug, Clone)]
 pub struct TimerIndex<K> {
     /// The current wakeup of each key: lets a replace find the old entry in the queue. Fx

@@ -51,3 +51,43 @@ pub struct RuleContext<'a> {
     /// Pseudonymisation key.
     pub key: &'a PseudonymKey,
 }
+
+/// What a [`RuleContext`] borrows, owned: rule book, registries, routing tables and key, loaded
+/// once and shared (behind an `Arc`) by `simulate`, `run`'s stage threads and the tests.
+#[derive(Clone)]
+pub struct RuleData {
+    /// Rule sets by effective date.
+    pub rules: RuleBook,
+    /// Municipalities.
+    pub municipalities: MunicipalityRegistry,
+    /// Creditors.
+    pub creditors: CreditorRegistry,
+    /// Routing tables.
+    pub routing: RoutingTable,
+    /// The pseudonymisation key.
+    pub key: PseudonymKey,
+}
+
+impl std::fmt::Debug for RuleData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key.
+        f.debug_struct("RuleData")
+            .field("municipalities", &self.municipalities.by_code.len())
+            .field("creditors", &self.creditors.by_id.len())
+            .field("key_id", &self.key.id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RuleData {
+    /// The borrowed view the rules read.
+    pub fn context(&self) -> RuleContext<'_> {
+        RuleContext {
+            rules: &self.rules,
+            municipalities: &self.municipalities,
+            creditors: &self.creditors,
+            routing: &self.routing,
+            key: &self.key,
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! household → outreach, creditor-status and audit topics, with every touched household's state and
 //! the partition's position on the compacted changelog, in one transaction per batch.
 //!
-//! Partition lifecycle: on assign, [`restore`] rebuilds state from the changelog and the consumer
+//! Partition lifecycle: on assign, `restore` rebuilds state from the changelog and the consumer
 //! is assigned at the offset stored in the state itself; on revoke, the open batch is committed
 //! and the partition's state dropped. All of it runs inside the consumer's rebalance callback, on
 //! the stage thread, so no record is processed for a partition that is not restored.
@@ -27,10 +27,10 @@ use crate::cadence::Batch;
 use crate::clock::Clock;
 use crate::error::{EngineError, Result};
 use crate::metrics::{SharedMetrics, StageLabels};
-use crate::rules::RuleData;
 use crate::shutdown::Shutdown;
 use crate::stage::{EnsuredTopics, StageConfig, StageHandle, TopicCreator, partitions_of};
 use crate::txn::TxnProducer;
+use vroeg_domain::rules::RuleData;
 
 pub(crate) const STAGE: &str = "households";
 

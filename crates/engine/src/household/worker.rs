@@ -12,6 +12,7 @@ use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
 use vroeg_domain::decision::{Decision, DecisionKind};
 use vroeg_domain::household::{Delivery, HouseholdPartition, RecordOrigin};
 use vroeg_domain::messages::CreditorStatus;
+use vroeg_kafka::keys::{creditor_status_key, household_key};
 
 use super::{HouseholdWorker, STAGE, restore};
 use crate::error::{EngineError, Result};
@@ -143,7 +144,7 @@ impl HouseholdWorker {
             Ok(Repartitioned::Audit(a)) => {
                 // An ingest decision: this stage only writes it out, in this batch's transaction.
                 let audit = self.cfg.topics.audit();
-                let key = a.household_id.as_ref().map(|h| h.as_str().as_bytes());
+                let key = a.household_id.as_ref().map(household_key);
                 return self.send(&audit, key, a.audit.get().as_bytes(), None);
             }
             Err(e) => {
@@ -228,7 +229,7 @@ impl HouseholdWorker {
                     rule: d.rule.clone(),
                 })
                 .inc();
-            let key = d.household_id.as_ref().map(|h| h.as_str().as_bytes());
+            let key = d.household_id.as_ref().map(household_key);
             match &d.kind {
                 DecisionKind::Task { task } => {
                     let topic = t.outreach(task.municipality_code);
@@ -269,7 +270,12 @@ impl HouseholdWorker {
                         at: d.at,
                     };
                     let value = encode(&msg, &topic)?;
-                    self.send(&topic, Some(customer_ref.as_bytes()), &value, None)?;
+                    self.send(
+                        &topic,
+                        Some(creditor_status_key(customer_ref)),
+                        &value,
+                        None,
+                    )?;
                 }
                 _ => {}
             }

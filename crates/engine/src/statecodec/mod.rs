@@ -3,7 +3,7 @@
 //! Two forms are read, one is written:
 //! - **v0** (written until 2026-11-22): the [`StateRecord`] as JSON, first byte `{`.
 //! - **v1** (written now, household records only): the bytes [`V1_MAGIC`] (`0x00 0x01`) followed
-//!   by the raw-deflate compression of the record's JSON value in the [`packed`] form (keys as
+//!   by the raw-deflate compression of the record's JSON value in the `packed` form (keys as
 //!   one-byte indices, dates and timestamps as numbers, varints).
 //!
 //! Why not a schema'd binary form (Avro, postcard over the serde derives): the household state is
