@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use vroeg_domain::messages::InputEvent;
-use vroeg_domain::simulation::Simulator;
+use vroeg_domain::contract::messages::InputEvent;
+use vroeg_domain::household::simulation::Simulator;
 use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
 use vroegsignaal::generate::{self, CreditorPool, Geography};
 

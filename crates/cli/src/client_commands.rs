@@ -14,7 +14,7 @@ use clap::{Args, ValueEnum};
 use vroeg_client::publish::{self, Ledger, PublishOptions, RejectsFile, SummaryContext, Target};
 use vroeg_client::tasks::{self, TaskFormat, TasksOptions};
 use vroeg_client::upload_format::{TopicKind, UploadFormat};
-use vroeg_domain::municipality::Gemeentecode;
+use vroeg_domain::contract::municipality::Gemeentecode;
 use vroeg_kafka::{ClientSettings, GroupReadOptions, Topics};
 use vroegsignaal::config::{Env, Settings};
 use vroegsignaal::progress::{ProgressMode, upload_bar};
@@ -383,7 +383,7 @@ enum FeedbackWhat {
     Contact {
         /// How (DDAS EnumContactsoort).
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
-            vroeg_domain::ddas::Contactsoort::ALL.map(vroeg_domain::ddas::Contactsoort::as_str)))]
+            vroeg_domain::reporting::ddas::Contactsoort::ALL.map(vroeg_domain::reporting::ddas::Contactsoort::as_str)))]
         soort: String,
         /// Whether the person was reached.
         #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
@@ -393,14 +393,14 @@ enum FeedbackWhat {
         datum: chrono::NaiveDate,
         /// Part of the day (DDAS EnumDagdeel).
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
-            vroeg_domain::ddas::Dagdeel::ALL.map(vroeg_domain::ddas::Dagdeel::as_str)))]
+            vroeg_domain::reporting::ddas::Dagdeel::ALL.map(vroeg_domain::reporting::ddas::Dagdeel::as_str)))]
         dagdeel: Option<String>,
     },
     /// The case result (CASE_RESULT).
     Result {
         /// The result (DDAS EnumEindresultaat).
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
-            vroeg_domain::ddas::Eindresultaat::ALL.map(vroeg_domain::ddas::Eindresultaat::as_str)))]
+            vroeg_domain::reporting::ddas::Eindresultaat::ALL.map(vroeg_domain::reporting::ddas::Eindresultaat::as_str)))]
         resultaat: String,
     },
 }
@@ -429,8 +429,8 @@ enum StatusFormatArg {
 
 pub(crate) fn cmd_feedback(config: &Path, args: FeedbackArgs) -> Result<()> {
     use vroeg_client::feedback;
-    use vroeg_domain::ddas::{Contactsoort, Dagdeel, Eindresultaat};
-    use vroeg_domain::messages::{ContactAttempt, FeedbackEvent, FeedbackEventType};
+    use vroeg_domain::contract::messages::{ContactAttempt, FeedbackEvent, FeedbackEventType};
+    use vroeg_domain::reporting::ddas::{Contactsoort, Dagdeel, Eindresultaat};
 
     let target_for = |brokers: Option<String>| -> Result<Option<Target>> {
         if args.dry_run {
@@ -643,7 +643,7 @@ enum ReportWhat {
         #[arg(long, value_name = "HOST:PORT[,..]")]
         brokers: Option<String>,
         /// Signals per document (the standard's maximum is 50,000).
-        #[arg(long, value_name = "N", default_value_t = vroeg_domain::ddas_report::MAX_SIGNALS_PER_PAGE)]
+        #[arg(long, value_name = "N", default_value_t = vroeg_domain::reporting::ddas_report::MAX_SIGNALS_PER_PAGE)]
         page_size: usize,
         /// The store is read to its end: every partition at its end and nothing new for this long.
         #[arg(long, value_name = "MS", default_value_t = 1000)]

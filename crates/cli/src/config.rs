@@ -19,10 +19,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use thiserror::Error;
-use vroeg_domain::config_load::{self, ConfigError};
-use vroeg_domain::pseudonym::PseudonymKey;
-use vroeg_domain::routing::RoutingTable;
-use vroeg_domain::routing_load;
+use vroeg_domain::config::config_load::{self, ConfigError};
+use vroeg_domain::config::routing::RoutingTable;
+use vroeg_domain::config::routing_load;
+use vroeg_domain::contract::pseudonym::PseudonymKey;
 use vroeg_domain::rules::{RuleContext, RuleData};
 use vroeg_engine::EngineSettings;
 use vroeg_kafka::{ClientSettings, Topics};

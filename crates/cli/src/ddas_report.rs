@@ -2,7 +2,7 @@
 //! from its reporting store (`report.<gemeentecode>`), validated against the official schema
 //! (`schemas/ddas/v1.2/json_schema_Uitwisselmodel.json`, unchanged) before anything is written.
 //!
-//! The document itself is built by the pure [`vroeg_domain::ddas_report::build_ddas`]; the store
+//! The document itself is built by the pure [`vroeg_domain::reporting::ddas_report::build_ddas`]; the store
 //! is read by `vroeg_client::report_store`; this module fills the header from the configuration, validates and writes. See
 //! docs/REPORTING.md for the data source, the rounding and the paging.
 
@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use vroeg_domain::config::MunicipalityRegistry;
-use vroeg_domain::ddas_report::{
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::reporting::ddas_report::{
     AanleverendeOrganisatie, Contactpersoon, ReportError, ReportHeader, Uitwisselmodel, build_ddas,
 };
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::report::ReportRecord;
+use vroeg_domain::reporting::report::ReportRecord;
 
 use crate::config::ReportSection;
 use vroeg_kafka::ReadToEndError;

@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use vroeg_domain::config::MunicipalityRegistry;
-use vroeg_domain::decision::{Decision, DecisionKind};
-use vroeg_domain::messages::TaskStatus;
-use vroeg_domain::municipality::Gemeentecode;
+use vroeg_domain::contract::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::messages::TaskStatus;
+use vroeg_domain::contract::municipality::Gemeentecode;
 use vroeg_engine::embedded::{EmbeddedError, EmbeddedPipeline};
 use vroeg_kafka::Topics;
 use vroeg_kafka::keys::creditor_event_key;

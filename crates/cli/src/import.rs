@@ -10,10 +10,10 @@
 use std::io::{self, BufRead, Write};
 
 use thiserror::Error;
-use vroeg_domain::address::Postcode;
-use vroeg_domain::config_load::ConfigError;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::routing_load::Pc6hnrParser;
+use vroeg_domain::config::config_load::ConfigError;
+use vroeg_domain::config::routing_load::Pc6hnrParser;
+use vroeg_domain::contract::address::Postcode;
+use vroeg_domain::contract::municipality::Gemeentecode;
 
 /// Why an import failed.
 #[derive(Debug, Error)]

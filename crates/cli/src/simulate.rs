@@ -20,10 +20,10 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use vroeg_domain::decision::{Decision, DecisionKind};
-use vroeg_domain::messages::{FieldError, InputEvent};
+use vroeg_domain::contract::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::messages::{FieldError, InputEvent};
+use vroeg_domain::household::simulation::Simulator;
 use vroeg_domain::rules::{self, RuleContext};
-use vroeg_domain::simulation::Simulator;
 
 /// Parses `--now`: RFC 3339 (`2026-11-01T00:00:00Z`) or a date meaning midnight UTC.
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {

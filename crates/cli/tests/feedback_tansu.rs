@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Days, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use support::*;
-use vroeg_domain::messages::OutreachTask;
+use vroeg_domain::contract::messages::OutreachTask;
 use vroeg_testkit::{Tansu, unique_prefix};
 
 /// A creditor event for household `house` (house number at 3011AB, Rotterdam 0599).

@@ -12,7 +12,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::golden::CaseFile;
-use vroeg_domain::simulation::Simulator;
+use vroeg_domain::household::simulation::Simulator;
 use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
 use vroegsignaal::simulate::{self, Format};
 

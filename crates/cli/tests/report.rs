@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseRecord, Producer};
-use vroeg_domain::ddas::{Eindresultaat, Signaalstatus};
-use vroeg_domain::decision::{DecisionKind, SuppressReason};
-use vroeg_domain::messages::{OutreachTask, TaskStatus};
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::report::repeat_signal_id;
+use vroeg_domain::contract::decision::{DecisionKind, SuppressReason};
+use vroeg_domain::contract::messages::{OutreachTask, TaskStatus};
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::reporting::ddas::{Eindresultaat, Signaalstatus};
+use vroeg_domain::reporting::report::repeat_signal_id;
 use vroeg_engine::{AutoCreate, ManualClock, Metrics, StageConfig, spawn_households, spawn_ingest};
 use vroeg_kafka::{ClientSettings, Topics, read_to_end};
 use vroeg_testkit::test_producer;
@@ -189,7 +189,7 @@ fn a_generated_month_reported_for_one_municipality() {
     let idle = Duration::from_millis(500);
     let within = Duration::from_secs(60);
     let settings = ClientSettings::new(&bootstrap);
-    let audit: Vec<vroeg_domain::decision::Decision> =
+    let audit: Vec<vroeg_domain::contract::decision::Decision> =
         read_to_end(&settings, &topics.audit(), idle, within)
             .unwrap()
             .iter()

@@ -469,7 +469,7 @@ fn objections_and_consents_upload_like_arrears() {
         .iter()
         .map(|r| {
             let e = vroeg_codec::decode_input(r.payload.as_deref().unwrap()).unwrap();
-            let vroeg_domain::messages::InputEvent::Objection(o) = e else {
+            let vroeg_domain::contract::messages::InputEvent::Objection(o) = e else {
                 panic!("not an objection: {e:?}");
             };
             format!("{}:{:?}", o.event_id, o.event_type)

@@ -18,12 +18,12 @@ use std::io::{BufRead, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use vroeg_domain::messages::{FeedbackEvent, FieldError};
+use vroeg_domain::contract::messages::{FeedbackEvent, FieldError};
 
 use vroeg_kafka::keys::feedback_key;
 
 use vroeg_codec::csv::{CsvError, CsvKind, CsvReader, Fill};
-use vroeg_domain::messages::InputEvent;
+use vroeg_domain::contract::messages::InputEvent;
 
 use crate::publish::{Rejection, RejectsFile, Target, trim_line};
 use crate::upload_format::UploadFormat;
@@ -182,8 +182,8 @@ fn encode(event: &FeedbackEvent) -> Result<Vec<u8>, String> {
 /// use vroeg_client::feedback::{fresh_event_id, record};
 /// use vroeg_client::publish::Target;
 /// use vroeg_client::{ClientSettings, Topics};
-/// use vroeg_domain::ddas::Eindresultaat;
-/// use vroeg_domain::messages::{FeedbackEvent, FeedbackEventType};
+/// use vroeg_domain::reporting::ddas::Eindresultaat;
+/// use vroeg_domain::contract::messages::{FeedbackEvent, FeedbackEventType};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let case_id = "cs_k1_0123abcd_1".to_owned(); // from the outreach task

@@ -47,7 +47,9 @@ mod rejections;
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
-use vroeg_domain::messages::{ArrearsEventType, FieldError, InputEvent, ObjectionEventType};
+use vroeg_domain::contract::messages::{
+    ArrearsEventType, FieldError, InputEvent, ObjectionEventType,
+};
 
 use vroeg_kafka::{ClientSettings, DeliveryError, DeliveryProducer};
 

@@ -1,11 +1,11 @@
 //! A municipality's reporting store `vroeg.report.<code>` (docs/REPORTING.md): the records the
 //! DDAS v1.2 report is made from, read from the beginning to the end of the topic every time
 //! (no consumer group memory). Building and validating the DDAS document itself is the pure
-//! `vroeg_domain::ddas_report::build_ddas` plus the `vroegsignaal report ddas` command.
+//! `vroeg_domain::reporting::ddas_report::build_ddas` plus the `vroegsignaal report ddas` command.
 
 use std::time::Duration;
 
-use vroeg_domain::report::ReportRecord;
+use vroeg_domain::reporting::report::ReportRecord;
 use vroeg_kafka::{ClientSettings, ReadToEndError, Record, read_to_end};
 
 /// Decodes the store's records; tombstones and records this version cannot read are skipped

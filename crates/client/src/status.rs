@@ -12,7 +12,7 @@ use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
 use rdkafka::Message;
-use vroeg_domain::messages::CreditorStatus;
+use vroeg_domain::contract::messages::CreditorStatus;
 use vroeg_kafka::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 
 /// Output format.
@@ -150,7 +150,7 @@ pub fn read_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vroeg_domain::messages::CreditorStatusValue;
+    use vroeg_domain::contract::messages::CreditorStatusValue;
 
     #[test]
     fn csv_rows_have_only_the_four_values_neutralised_and_one_header_per_file() {

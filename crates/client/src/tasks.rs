@@ -20,7 +20,7 @@ use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
 use rdkafka::Message;
-use vroeg_domain::messages::OutreachTask;
+use vroeg_domain::contract::messages::OutreachTask;
 use vroeg_kafka::{GroupReadError, GroupReadOptions, read_as_group, undecodable_note};
 
 /// Output format.

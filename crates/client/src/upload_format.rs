@@ -5,7 +5,7 @@
 //! ingest stage does ([`vroeg_codec::decode_valid_input`]). Format: `docs/UPLOADS.md`.
 
 use vroeg_codec::csv::CsvKind;
-use vroeg_domain::messages::InputEvent;
+use vroeg_domain::contract::messages::InputEvent;
 
 /// Which topic an upload goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vroeg_codec::{Codec, WireFormat};
-use vroeg_domain::messages::ArrearsEvent;
+use vroeg_domain::contract::messages::ArrearsEvent;
 
 const EXAMPLE: &str = r#"{"event_id":"5f0c6a2e-1d7b-4c8e-9a51-0b7d2c1e9f00","creditor_id":"woonstad-rotterdam",
 "sector":"HUUR","event_type":"ARREARS","customer_ref":"K-000123","arrears_amount":"512.40",

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use vroeg_domain::messages::{ArrearsEvent, FeedbackEvent, InputEvent, ObjectionEvent};
+use vroeg_domain::contract::messages::{ArrearsEvent, FeedbackEvent, InputEvent, ObjectionEvent};
 
 use crate::DecodeError;
 

@@ -32,8 +32,8 @@ pub mod schemas;
 
 use std::sync::OnceLock;
 
-use vroeg_domain::decision::Decision;
-use vroeg_domain::messages::{
+use vroeg_domain::contract::decision::Decision;
+use vroeg_domain::contract::messages::{
     ArrearsEvent, CreditorStatus, FeedbackEvent, FieldError, InputEvent, ObjectionEvent,
     OutreachTask,
 };

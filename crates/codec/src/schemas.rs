@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use vroeg_domain::decision::Decision;
-use vroeg_domain::messages::{
+use vroeg_domain::contract::decision::Decision;
+use vroeg_domain::contract::messages::{
     ArrearsEvent, CreditorStatus, FeedbackEvent, ObjectionEvent, OutreachTask,
 };
 

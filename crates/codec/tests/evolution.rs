@@ -11,7 +11,7 @@ use apache_avro::writer::datum::GenericDatumWriter;
 use proptest::prelude::*;
 use vroeg_codec::schemas::HISTORY;
 use vroeg_codec::{Codec, MessageKind, decode_arrears, decode_input, default_codec, fingerprint};
-use vroeg_domain::messages::{ArrearsEvent, InputEvent};
+use vroeg_domain::contract::messages::{ArrearsEvent, InputEvent};
 
 use common::*;
 

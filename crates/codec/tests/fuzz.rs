@@ -10,8 +10,8 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use vroeg_codec::schemas::HISTORY;
 use vroeg_codec::{Codec, MessageKind, WireFormat, fingerprint};
-use vroeg_domain::decision::Decision;
-use vroeg_domain::messages::*;
+use vroeg_domain::contract::decision::Decision;
+use vroeg_domain::contract::messages::*;
 
 use common::*;
 

@@ -10,7 +10,7 @@ use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::writer::datum::GenericDatumWriter;
 use proptest::prelude::*;
 use vroeg_codec::{Codec, Message, WireFormat, decode_input, default_codec};
-use vroeg_domain::messages::InputEvent;
+use vroeg_domain::contract::messages::InputEvent;
 
 use common::*;
 
@@ -61,32 +61,32 @@ proptest! {
 
     #[test]
     fn round_trips_arrears_event(m in arrears_event()) {
-        round_trip(&codec_for::<vroeg_domain::messages::ArrearsEvent>(), &m);
+        round_trip(&codec_for::<vroeg_domain::contract::messages::ArrearsEvent>(), &m);
     }
 
     #[test]
     fn round_trips_objection_event(m in objection_event()) {
-        round_trip(&codec_for::<vroeg_domain::messages::ObjectionEvent>(), &m);
+        round_trip(&codec_for::<vroeg_domain::contract::messages::ObjectionEvent>(), &m);
     }
 
     #[test]
     fn round_trips_feedback_event(m in feedback_event()) {
-        round_trip(&codec_for::<vroeg_domain::messages::FeedbackEvent>(), &m);
+        round_trip(&codec_for::<vroeg_domain::contract::messages::FeedbackEvent>(), &m);
     }
 
     #[test]
     fn round_trips_outreach_task(m in outreach_task()) {
-        round_trip(&codec_for::<vroeg_domain::messages::OutreachTask>(), &m);
+        round_trip(&codec_for::<vroeg_domain::contract::messages::OutreachTask>(), &m);
     }
 
     #[test]
     fn round_trips_creditor_status(m in creditor_status()) {
-        round_trip(&codec_for::<vroeg_domain::messages::CreditorStatus>(), &m);
+        round_trip(&codec_for::<vroeg_domain::contract::messages::CreditorStatus>(), &m);
     }
 
     #[test]
     fn round_trips_decision(m in decision()) {
-        round_trip(&codec_for::<vroeg_domain::decision::Decision>(), &m);
+        round_trip(&codec_for::<vroeg_domain::contract::decision::Decision>(), &m);
     }
 
     #[test]
@@ -108,7 +108,7 @@ proptest! {
 
 #[test]
 fn contract_example_round_trips_and_is_compact() {
-    let codec = codec_for::<vroeg_domain::messages::ArrearsEvent>();
+    let codec = codec_for::<vroeg_domain::contract::messages::ArrearsEvent>();
     let e = sample_arrears();
     assert_eq!(e.address.postcode.as_str(), "3011AB");
     round_trip(&codec, &e);

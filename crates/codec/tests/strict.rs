@@ -12,7 +12,7 @@ use vroeg_codec::{
     Codec, DecodeError, Message, MessageKind, SchemaError, WireFormat, decode_arrears,
     decode_feedback, decode_input, decode_objection, default_codec,
 };
-use vroeg_domain::messages::{ArrearsEvent, FeedbackEvent};
+use vroeg_domain::contract::messages::{ArrearsEvent, FeedbackEvent};
 
 use common::*;
 
@@ -394,7 +394,7 @@ fn avro_malformed_binary_is_an_error() {
     );
     // A payload of another message type.
     let mut status = Vec::new();
-    let s: vroeg_domain::messages::CreditorStatus = serde_json::from_value(json!({
+    let s: vroeg_domain::contract::messages::CreditorStatus = serde_json::from_value(json!({
         "creditor_id": "c", "customer_ref": "K1", "signal_id": "s", "status": "REPEAT",
         "at": "2026-10-15T09:00:00Z"}))
     .unwrap();
@@ -514,7 +514,7 @@ fn register_refuses_what_cannot_be_read() {
 #[test]
 fn encode_refuses_values_the_schema_cannot_carry() {
     let codec = default_codec().unwrap();
-    let mut task: vroeg_domain::messages::OutreachTask = serde_json::from_value(json!({
+    let mut task: vroeg_domain::contract::messages::OutreachTask = serde_json::from_value(json!({
         "task_id": "t", "version": 1, "case_id": "c", "status": "NEW", "municipality_code": "0599",
         "household_id": "hh_dev_x", "created_at": "2026-10-15T09:00:03Z", "due_date": "2026-10-29",
         "priority": "HIGH", "classification": "MEERVOUDIG", "signals": [],

@@ -5,11 +5,11 @@
 mod support;
 
 use chrono::NaiveDate;
+use vroeg_domain::config::config_load::{parse_creditors, parse_municipalities, parse_rule_book};
 use vroeg_domain::config::{RuleBook, RuleSet};
-use vroeg_domain::config_load::{parse_creditors, parse_municipalities, parse_rule_book};
-use vroeg_domain::money::Money;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::sector::Sector;
+use vroeg_domain::contract::money::Money;
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::contract::sector::Sector;
 
 const RULES: &str = include_str!("../../../config/rules.toml");
 const MUNICIPALITIES: &str = include_str!("../../../config/municipalities.toml");

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use support::*;
-use vroeg_domain::ddas::{Contactsoort, Dagdeel, Eindresultaat};
-use vroeg_domain::decision::{Decision, DecisionKind};
-use vroeg_domain::messages::{CreditorStatus, CreditorStatusValue};
+use vroeg_domain::contract::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::messages::{CreditorStatus, CreditorStatusValue};
+use vroeg_domain::reporting::ddas::{Contactsoort, Dagdeel, Eindresultaat};
 use vroeg_domain::rules::creditor_status_for;
 
 /// One creditor's arrears: (creditor, sector, amount in euros, days in arrears at the event).

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use support::{Harness, arrears, at, parse_input};
-use vroeg_domain::decision::Decision;
+use vroeg_domain::contract::decision::Decision;
+use vroeg_domain::contract::pseudonym::HouseholdId;
 use vroeg_domain::household::{
     Delivery, Household, HouseholdPartition, PartitionOptions, RecordOrigin, StepOutcome,
 };
-use vroeg_domain::pseudonym::HouseholdId;
 use vroeg_domain::rules::{self, Admission, Admitted, RuleContext};
 
 const TRACKED: PartitionOptions = PartitionOptions {

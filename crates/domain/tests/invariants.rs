@@ -9,7 +9,7 @@ mod support;
 
 use proptest::prelude::*;
 use support::*;
-use vroeg_domain::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::decision::{Decision, DecisionKind};
 
 const ADDRESSES: [(&str, u32); 5] = [
     ("3011AB", 10),

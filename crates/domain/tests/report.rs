@@ -7,18 +7,18 @@ mod support;
 use std::collections::BTreeSet;
 
 use support::*;
-use vroeg_domain::ddas::{Eindresultaat, Signaalstatus};
-use vroeg_domain::ddas_report::{
+use vroeg_domain::contract::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::money::Money;
+use vroeg_domain::contract::pseudonym::HouseholdId;
+use vroeg_domain::contract::sector::Sector;
+use vroeg_domain::reporting::ddas::{Eindresultaat, Signaalstatus};
+use vroeg_domain::reporting::ddas_report::{
     AanleverendeOrganisatie, MAX_SIGNALS_PER_PAGE, ReportError, ReportHeader, Uitwisselmodel,
     build_ddas, whole_euros,
 };
-use vroeg_domain::decision::{Decision, DecisionKind};
-use vroeg_domain::money::Money;
-use vroeg_domain::pseudonym::HouseholdId;
-use vroeg_domain::report::{
+use vroeg_domain::reporting::report::{
     CaseView, ReportClient, ReportRecord, SignalFacts, report_records, signal_status,
 };
-use vroeg_domain::sector::Sector;
 
 /// Runs one input line (or only the clock) and collects the report records per household, as
 /// the engine does after each step.

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
-use vroeg_domain::address::{HouseNumber, HouseholdKey, Postcode};
 use vroeg_domain::config::MunicipalityRegistry;
-use vroeg_domain::config_load::parse_municipalities;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::routing::{RouteSource, RoutingTable};
-use vroeg_domain::routing_load::{
+use vroeg_domain::config::config_load::parse_municipalities;
+use vroeg_domain::config::routing::{RouteSource, RoutingTable};
+use vroeg_domain::config::routing_load::{
     Pc6hnrParser, Pc6hnrRow, check_pc4_table, parse_exact_table, parse_pc4_table,
 };
+use vroeg_domain::contract::address::{HouseNumber, HouseholdKey, Postcode};
+use vroeg_domain::contract::municipality::Gemeentecode;
 
 const PC4: &str = include_str!("../../../config/data/pc4_gemeente.csv");
 const GEMEENTEN: &str = include_str!("../../../config/data/gemeenten.csv");
@@ -238,7 +238,7 @@ fn pc6hnr_sample(delim: char, header: &str, quoted: bool, crlf: bool) -> String 
 fn parse_pc6hnr(
     source: &str,
     text: &str,
-) -> Result<Vec<Pc6hnrRow>, vroeg_domain::config_load::ConfigError> {
+) -> Result<Vec<Pc6hnrRow>, vroeg_domain::config::config_load::ConfigError> {
     let mut lines = text
         .split('\n')
         .enumerate()

@@ -5,10 +5,12 @@
 mod support;
 
 use support::*;
-use vroeg_domain::decision::DecisionKind;
-use vroeg_domain::messages::{Classification, Priority};
+use vroeg_domain::contract::decision::DecisionKind;
+use vroeg_domain::contract::messages::{Classification, Priority};
 
-fn task(d: &vroeg_domain::decision::Decision) -> &vroeg_domain::messages::OutreachTask {
+fn task(
+    d: &vroeg_domain::contract::decision::Decision,
+) -> &vroeg_domain::contract::messages::OutreachTask {
     match &d.kind {
         DecisionKind::Task { task } => task,
         other => panic!("not a task: {other:?}"),

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
 use rdkafka::{ClientContext, Offset, Statistics, TopicPartitionList};
-use vroeg_domain::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::decision::{Decision, DecisionKind};
 use vroeg_domain::rules::{self, Admission};
 
 use crate::cadence::Batch;

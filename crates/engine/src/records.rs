@@ -2,10 +2,10 @@
 //! [`StateRecord`] (both JSON), and the header names of the output topics.
 
 use serde::{Deserialize, Serialize};
+use vroeg_domain::contract::messages::InputEvent;
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::contract::pseudonym::HouseholdId;
 use vroeg_domain::household::PartitionPosition;
-use vroeg_domain::messages::InputEvent;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::pseudonym::HouseholdId;
 use vroeg_domain::rules::{Admitted, HouseholdState};
 
 /// Header on outreach tasks: the task id.

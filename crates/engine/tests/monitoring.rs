@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use vroeg_domain::simulation::Simulator;
+use vroeg_domain::household::simulation::Simulator;
 use vroeg_engine::household::overdue_by_municipality;
 use vroeg_engine::{AutoCreate, ManualClock, Shutdown, spawn_households, spawn_ingest};
 

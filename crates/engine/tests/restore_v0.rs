@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use common::*;
 use serde_json::json;
-use vroeg_domain::simulation::Simulator;
+use vroeg_domain::household::simulation::Simulator;
 use vroeg_engine::records::StateRecord;
 use vroeg_engine::statecodec::{self, V1_MAGIC};
 use vroeg_engine::{AutoCreate, ManualClock, spawn_households};

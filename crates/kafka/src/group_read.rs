@@ -183,7 +183,7 @@ pub fn undecodable_note(
     command: &str,
     expected: &str,
     m: &BorrowedMessage<'_>,
-    errors: &[vroeg_domain::messages::FieldError],
+    errors: &[vroeg_domain::contract::messages::FieldError],
 ) -> String {
     let fields = errors
         .iter()

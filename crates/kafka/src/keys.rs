@@ -9,8 +9,8 @@
 //! | `internal.households.v1`, `outreach.<code>`, `audit.v1` | `household_id` |
 //! | `creditor-status.<creditor>` | `customer_ref` |
 
-use vroeg_domain::messages::InputEvent;
-use vroeg_domain::pseudonym::HouseholdId;
+use vroeg_domain::contract::messages::InputEvent;
+use vroeg_domain::contract::pseudonym::HouseholdId;
 
 /// The key of a creditor's event (arrears, objection, consent): `creditor_id/customer_ref`, so
 /// every event about one customer of one creditor stays in order on one partition.

@@ -1,6 +1,6 @@
 //! Topic names (CONTRACT.md), all under one configurable prefix (default `vroeg.`).
 
-use vroeg_domain::municipality::Gemeentecode;
+use vroeg_domain::contract::municipality::Gemeentecode;
 
 /// The default prefix.
 pub const DEFAULT_PREFIX: &str = "vroeg.";

@@ -1,7 +1,7 @@
 //! Records that break the contract, one kind at a time, as creditors' exports really do.
 
 use serde_json::{Value, json};
-use vroeg_domain::messages::{ArrearsEvent, ArrearsEventType};
+use vroeg_domain::contract::messages::{ArrearsEvent, ArrearsEventType};
 
 use super::Record;
 use super::data::Rng;

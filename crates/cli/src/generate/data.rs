@@ -7,8 +7,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use thiserror::Error;
 use vroeg_domain::config::CreditorRegistry;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::sector::Sector;
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::contract::sector::Sector;
 
 /// Reference data that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

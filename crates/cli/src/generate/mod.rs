@@ -14,12 +14,12 @@ pub mod data;
 use std::io::{self, Write};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use vroeg_domain::address::{Addition, Address, HouseNumber, Postcode};
-use vroeg_domain::messages::{
+use vroeg_domain::contract::address::{Addition, Address, HouseNumber, Postcode};
+use vroeg_domain::contract::messages::{
     ArrearsEvent, ArrearsEventType, ObjectionEvent, ObjectionEventType, Person,
 };
-use vroeg_domain::money::Money;
-use vroeg_domain::sector::{LegalBasis, Sector};
+use vroeg_domain::contract::money::Money;
+use vroeg_domain::contract::sector::{LegalBasis, Sector};
 
 pub use data::{CreditorPool, Geography, Rng};
 

@@ -55,7 +55,7 @@ fn output_is_sorted_and_has_the_mix() {
                 assert!(last <= Some(e.occurred_at()), "sorted by occurred_at");
                 last = Some(e.occurred_at());
                 *ids.entry(e.event_id().to_owned()).or_default() += 1;
-                if let vroeg_domain::messages::InputEvent::Arrears(a) = &e {
+                if let vroeg_domain::contract::messages::InputEvent::Arrears(a) = &e {
                     *sectors.entry(a.sector.to_string()).or_default() += 1;
                     *types.entry(format!("{:?}", a.event_type)).or_default() += 1;
                     if a.crisis {

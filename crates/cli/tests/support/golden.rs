@@ -22,9 +22,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use thiserror::Error;
-use vroeg_domain::money::Money;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::sector::Sector;
+use vroeg_domain::contract::money::Money;
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::contract::sector::Sector;
 
 use vroegsignaal::config::AppConfig;
 use vroegsignaal::simulate::parse_time;

@@ -5,7 +5,7 @@
 use std::io::{BufRead, Write};
 
 use vroeg_codec::csv::{CsvError, CsvKind, CsvReader, Fill};
-use vroeg_domain::messages::InputEvent;
+use vroeg_domain::contract::messages::InputEvent;
 use vroeg_kafka::keys::input_event_key;
 
 use super::{
@@ -66,7 +66,7 @@ impl<W: Write> Judge<'_, W> {
                         return self.reject(Rejection {
                             line,
                             event_id: Some(event.event_id().to_owned()),
-                            errors: vec![vroeg_domain::messages::FieldError::new(
+                            errors: vec![vroeg_domain::contract::messages::FieldError::new(
                                 "event_id", problem,
                             )],
                         });

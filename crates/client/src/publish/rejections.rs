@@ -3,7 +3,7 @@
 //!
 //! The rejection report carries, per rejected line, its line number, the `event_id` when one
 //! could be read, and the field errors exactly as the pipeline's REJECTED decision would carry
-//! them (`vroeg_domain::messages::FieldError`: field path + problem). Never the line itself: an
+//! them (`vroeg_domain::contract::messages::FieldError`: field path + problem). Never the line itself: an
 //! upload line holds names, addresses and phone numbers, and the report is the kind of file that
 //! gets mailed around. A problem may quote the offending value of that one field (e.g. the
 //! postcode that is not a postcode), as the pipeline's own rejections do.
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
-use vroeg_domain::messages::FieldError;
+use vroeg_domain::contract::messages::FieldError;
 
 /// One rejected line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

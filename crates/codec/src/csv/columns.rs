@@ -9,12 +9,12 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::Value;
-use vroeg_domain::address::{Addition, HouseNumber, Postcode};
-use vroeg_domain::ddas::{Contactsoort, Dagdeel, Eindresultaat};
-use vroeg_domain::messages::id_rule;
-use vroeg_domain::money::Money;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::sector::Sector;
+use vroeg_domain::contract::address::{Addition, HouseNumber, Postcode};
+use vroeg_domain::contract::messages::id_rule;
+use vroeg_domain::contract::money::Money;
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::contract::sector::Sector;
+use vroeg_domain::reporting::ddas::{Contactsoort, Dagdeel, Eindresultaat};
 
 use super::CsvKind;
 

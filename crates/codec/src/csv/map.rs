@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
-use vroeg_domain::messages::InputEvent;
+use vroeg_domain::contract::messages::InputEvent;
 
 use super::columns::{self, Column, REQUIRED_IN_OBJECT, Ty, Use};
 use super::read::CsvRow;
@@ -264,7 +264,7 @@ fn insert(root: &mut Map<String, Value>, path: &str, value: Value) {
 fn decode(
     kind: CsvKind,
     json: &[u8],
-) -> Result<InputEvent, Vec<vroeg_domain::messages::FieldError>> {
+) -> Result<InputEvent, Vec<vroeg_domain::contract::messages::FieldError>> {
     let r = match kind {
         CsvKind::Arrears => crate::json::decode(json).map(InputEvent::Arrears),
         CsvKind::Objections => crate::json::decode(json).map(InputEvent::Objection),

@@ -22,7 +22,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-use vroeg_domain::messages::{FieldError, InputEvent};
+use vroeg_domain::contract::messages::{FieldError, InputEvent};
 
 pub use columns::{DATE_RULE, TIME_RULE, column_names};
 pub use map::Header;

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
-use vroeg_domain::messages::InputEvent;
+use vroeg_domain::contract::messages::InputEvent;
 
 use super::*;
 

@@ -6,17 +6,17 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::select;
-use vroeg_domain::address::{Addition, Address, HouseNumber, Postcode};
-use vroeg_domain::ddas::{Contactsoort, Dagdeel, Eindresultaat, Signaalstatus};
-use vroeg_domain::decision::{
+use vroeg_domain::contract::address::{Addition, Address, HouseNumber, Postcode};
+use vroeg_domain::contract::decision::{
     Decision, DecisionKind, IgnoredReason, NotRoutedReason, PendingReason, QuarantineReason,
     RecordedReason, SuppressReason,
 };
-use vroeg_domain::messages::*;
-use vroeg_domain::money::Money;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::pseudonym::HouseholdId;
-use vroeg_domain::sector::Sector;
+use vroeg_domain::contract::messages::*;
+use vroeg_domain::contract::money::Money;
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::contract::pseudonym::HouseholdId;
+use vroeg_domain::contract::sector::Sector;
+use vroeg_domain::reporting::ddas::{Contactsoort, Dagdeel, Eindresultaat, Signaalstatus};
 
 /// Valid postcodes: first digit non-zero, letters not SA/SD/SS.
 pub fn postcode() -> impl Strategy<Value = Postcode> {

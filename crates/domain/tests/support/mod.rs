@@ -5,17 +5,17 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use vroeg_domain::config::routing::RoutingTable;
 use vroeg_domain::config::{
     CreditorRegistry, Deadlines, Municipality, MunicipalityRegistry, RuleBook, RuleSet, SectorRule,
 };
-use vroeg_domain::decision::Decision;
+use vroeg_domain::contract::decision::Decision;
+use vroeg_domain::contract::messages::InputEvent;
+use vroeg_domain::contract::municipality::Gemeentecode;
+use vroeg_domain::contract::pseudonym::{HouseholdId, PseudonymKey};
+use vroeg_domain::contract::sector::Sector;
 use vroeg_domain::household::{HouseholdPartition, PartitionOptions, StepOutcome};
-use vroeg_domain::messages::InputEvent;
-use vroeg_domain::municipality::Gemeentecode;
-use vroeg_domain::pseudonym::{HouseholdId, PseudonymKey};
-use vroeg_domain::routing::RoutingTable;
 use vroeg_domain::rules::{self, Admission, HouseholdState, RuleContext};
-use vroeg_domain::sector::Sector;
 
 pub fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()

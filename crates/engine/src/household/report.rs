@@ -1,11 +1,11 @@
 //! The reporting store: the records the household algorithm derives from each step's decisions
-//! ([`vroeg_domain::report::report_records`], against the household's state after the step) go
+//! ([`vroeg_domain::reporting::report::report_records`], against the household's state after the step) go
 //! to `report.<gemeentecode>`, in the same batch (and transaction) as the step's other outputs,
 //! so they are flushed before the state that acknowledges them and a replay rewrites identical
 //! records under the same keys.
 
 use vroeg_domain::household::parse_store_key;
-use vroeg_domain::report::ReportRecord;
+use vroeg_domain::reporting::report::ReportRecord;
 
 use super::{HouseholdWorker, STAGE};
 use crate::error::{EngineError, Result};

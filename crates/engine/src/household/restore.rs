@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
+use vroeg_domain::contract::pseudonym::HouseholdId;
 use vroeg_domain::household::{Household, HouseholdPartition, PartitionOptions, PartitionPosition};
-use vroeg_domain::pseudonym::HouseholdId;
 use vroeg_domain::rules::RuleContext;
 
 use super::STAGE;

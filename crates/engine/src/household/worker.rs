@@ -9,9 +9,9 @@ use rdkafka::Offset;
 use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
-use vroeg_domain::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::messages::CreditorStatus;
 use vroeg_domain::household::{Delivery, HouseholdPartition, RecordOrigin};
-use vroeg_domain::messages::CreditorStatus;
 use vroeg_kafka::keys::{creditor_status_key, household_key};
 
 use super::{HouseholdWorker, STAGE, restore};

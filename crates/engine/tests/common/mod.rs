@@ -21,12 +21,12 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, DefaultProducerContext, Producer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::json;
-use vroeg_domain::config_load;
-use vroeg_domain::decision::DecisionKind;
-use vroeg_domain::pseudonym::PseudonymKey;
-use vroeg_domain::routing::RoutingTable;
-use vroeg_domain::routing_load;
-use vroeg_domain::simulation::Simulator;
+use vroeg_domain::config::config_load;
+use vroeg_domain::config::routing::RoutingTable;
+use vroeg_domain::config::routing_load;
+use vroeg_domain::contract::decision::DecisionKind;
+use vroeg_domain::contract::pseudonym::PseudonymKey;
+use vroeg_domain::household::simulation::Simulator;
 use vroeg_engine::{Metrics, RuleData, StageConfig};
 use vroeg_kafka::{ClientSettings, Topics};
 
@@ -226,7 +226,7 @@ pub fn simulated_tasks(
     let ctx = rules.context();
     let mut sim = Simulator::new();
     let mut tasks = BTreeSet::new();
-    let mut sink = |d: vroeg_domain::decision::Decision| {
+    let mut sink = |d: vroeg_domain::contract::decision::Decision| {
         if let DecisionKind::Task { task } = d.kind {
             tasks.insert((task.task_id.clone(), task.version, label(&task.status)));
         }
