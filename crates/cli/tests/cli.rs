@@ -1,16 +1,12 @@
 //! The built binary, as an operator runs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn config() -> PathBuf {
-    workspace().join("config/vroegsignaal.toml")
-}
+use support::{binary, config_file, workspace_dir};
 
 fn tmp(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
@@ -18,15 +14,9 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// Runs the binary with a clean `VROEGSIGNAAL*` environment.
+/// Runs the binary with a clean `VROEGSIGNAAL*` environment and nothing else.
 fn run(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vroegsignaal"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("VROEGSIGNAAL") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.args(args).output().unwrap()
+    binary().args(args).output().unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -34,7 +24,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn simulate(events: &Path, extra: &[&str]) -> Output {
-    let cfg = config();
+    let cfg = config_file();
     let mut args = vec![
         "simulate",
         "--config",
@@ -70,7 +60,7 @@ fn every_command_has_help() {
 
 #[test]
 fn simulate_sample_is_deterministic_and_complete() {
-    let sample = workspace().join("tests/data/sample-events.jsonl");
+    let sample = workspace_dir().join("tests/data/sample-events.jsonl");
     let a = simulate(&sample, &["--now", "2026-11-15"]);
     let b = simulate(&sample, &["--now", "2026-11-15T00:00:00Z"]);
     assert!(a.status.success(), "{}", stderr(&a));
@@ -120,7 +110,7 @@ fn simulate_sample_is_deterministic_and_complete() {
 #[test]
 fn a_bad_line_is_rejected_and_the_run_goes_on() {
     let sample =
-        std::fs::read_to_string(workspace().join("tests/data/sample-events.jsonl")).unwrap();
+        std::fs::read_to_string(workspace_dir().join("tests/data/sample-events.jsonl")).unwrap();
     let mut lines: Vec<&str> = sample.lines().collect();
     lines.insert(
         1,
@@ -151,7 +141,7 @@ fn a_bad_line_is_rejected_and_the_run_goes_on() {
 
 #[test]
 fn simulate_text_format_and_errors() {
-    let sample = workspace().join("tests/data/sample-events.jsonl");
+    let sample = workspace_dir().join("tests/data/sample-events.jsonl");
     let o = simulate(&sample, &["--format", "text", "--now", "2026-11-15"]);
     assert!(o.status.success());
     let out = String::from_utf8(o.stdout).unwrap();
@@ -184,7 +174,7 @@ fn generate_is_deterministic_for_a_seed() {
         let o = run(&[
             "generate",
             "--config",
-            config().to_str().unwrap(),
+            config_file().to_str().unwrap(),
             "--events",
             "2000",
             "--seed",
@@ -267,7 +257,7 @@ fn import_pc6hnr_sorts_dedups_and_refuses_conflicts() {
 
 #[test]
 fn demo_runs_on_the_embedded_broker_and_reports() {
-    let cfg = config();
+    let cfg = config_file();
     let o = run(&[
         "demo",
         "--config",
@@ -300,7 +290,7 @@ fn demo_runs_on_the_embedded_broker_and_reports() {
 
 #[test]
 fn run_refuses_to_start_without_a_pseudonymisation_key() {
-    let cfg = config();
+    let cfg = config_file();
     let o = run(&[
         "run",
         "--config",
@@ -319,7 +309,7 @@ fn run_refuses_to_start_without_a_pseudonymisation_key() {
 /// three faults: all three, each as field + rule, without the values.
 #[test]
 fn an_excel_export_uploads_clean_and_a_bad_line_lists_every_fault() {
-    let excel = workspace().join("tests/data/uploads/arrears-excel-nl.csv");
+    let excel = workspace_dir().join("tests/data/uploads/arrears-excel-nl.csv");
     let rejects = tmp("excel-rejects.csv");
     let o = run(&[
         "publish",

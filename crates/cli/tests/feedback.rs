@@ -1,58 +1,18 @@
 //! `feedback` and `status` as an operator runs them: the built binary, librdkafka's MockCluster.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
+
 use std::time::Duration;
 
 use rdkafka::consumer::Consumer;
-use rdkafka::producer::{BaseRecord, Producer};
-use vroeg_testkit::{consume_all_until, mock_cluster, test_consumer, test_producer};
+use support::{rejected_lines, run, text, upload_file};
+use vroeg_testkit::{
+    Outgoing, Record, consume_all_until, mock_cluster, produce_all, test_consumer,
+};
 
 const WITHIN: Duration = Duration::from_secs(60);
 const CASE: &str = "cs_dev_ezdaj6n4zokhdiljjedwq4jidcmjzbtb_1";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn data(name: &str) -> String {
-    workspace()
-        .join("tests/data/uploads")
-        .join(name)
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-fn run(prefix: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vroegsignaal"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("VROEGSIGNAAL") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("VROEGSIGNAAL__KAFKA__TOPIC_PREFIX", prefix)
-        .arg("--config")
-        .arg(workspace().join("config/vroegsignaal.toml"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn rejected_lines(o: &Output) -> Vec<usize> {
-    text(&o.stdout)
-        .lines()
-        .map(|l| {
-            let rest = l.strip_prefix("line ").unwrap();
-            rest.split(':').next().unwrap().parse().unwrap()
-        })
-        .collect()
-}
 
 #[test]
 fn dry_run_reports_exactly_the_bad_lines() {
@@ -62,7 +22,7 @@ fn dry_run_reports_exactly_the_bad_lines() {
             "feedback",
             "--dry-run",
             "--file",
-            &data("feedback-with-errors.csv"),
+            &upload_file("feedback-with-errors.csv"),
         ],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -84,7 +44,7 @@ fn dry_run_reports_exactly_the_bad_lines() {
             "feedback",
             "--dry-run",
             "--file",
-            &data("feedback-with-errors.csv"),
+            &upload_file("feedback-with-errors.csv"),
             "--rejects",
             rejects.to_str().unwrap(),
         ],
@@ -118,7 +78,7 @@ fn dry_run_reports_exactly_the_bad_lines() {
             "feedback",
             "--dry-run",
             "--file",
-            &data("feedback-with-errors.jsonl"),
+            &upload_file("feedback-with-errors.jsonl"),
         ],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -131,42 +91,31 @@ fn dry_run_reports_exactly_the_bad_lines() {
     assert!(!out.contains("column"), "{out}");
 
     // From flags.
-    let ok = run(
-        "x.",
-        &[
-            "feedback",
-            "--dry-run",
-            "--municipality",
-            "0518",
-            "--case-id",
-            CASE,
-            "contact",
-            "--soort",
-            "Telefoon",
-            "--bereikt",
-            "true",
-            "--datum",
-            "2026-10-20",
-            "--dagdeel",
-            "Ochtend",
-        ],
-    );
-    assert!(ok.status.success(), "{}", text(&ok.stderr));
-    let ok = run(
-        "x.",
-        &[
-            "feedback",
-            "--dry-run",
-            "--municipality",
-            "0518",
-            "--case-id",
-            CASE,
-            "result",
-            "--resultaat",
-            "Vervolghulp en/of verwijzing financieel",
-        ],
-    );
-    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let dry_run_for_0518 = |flags: &[&str]| {
+        let mut args = vec!["feedback", "--dry-run", "--municipality", "0518"];
+        args.extend_from_slice(flags);
+        run("x.", &args)
+    };
+    let contact = [
+        "contact",
+        "--soort",
+        "Telefoon",
+        "--bereikt",
+        "true",
+        "--datum",
+        "2026-10-20",
+        "--dagdeel",
+        "Ochtend",
+    ];
+    let result = [
+        "result",
+        "--resultaat",
+        "Vervolghulp en/of verwijzing financieel",
+    ];
+    for ok in [&contact[..], &result[..]] {
+        let o = dry_run_for_0518(&[&["--case-id", CASE][..], ok].concat());
+        assert!(o.status.success(), "{ok:?}: {}", text(&o.stderr));
+    }
     for bad in [
         vec!["--case-id", CASE, "result", "--resultaat", "Opgelost"],
         vec![
@@ -197,10 +146,8 @@ fn dry_run_reports_exactly_the_bad_lines() {
             "2026-10-20",
         ],
     ] {
-        let mut args = vec!["feedback", "--dry-run", "--municipality", "0518"];
-        args.extend(bad.iter().copied());
-        let o = run("x.", &args);
-        assert!(!o.status.success(), "{args:?}");
+        let o = dry_run_for_0518(&bad);
+        assert!(!o.status.success(), "{bad:?}");
     }
 }
 
@@ -229,16 +176,14 @@ fn feedback_and_status_on_mock_cluster() {
         ],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let o = run(
-        prefix,
-        &[
-            "feedback",
-            "--brokers",
-            &bootstrap,
-            "--file",
-            &data("feedback-with-errors.csv"),
-        ],
-    );
+    let upload = || {
+        let file = upload_file("feedback-with-errors.csv");
+        run(
+            prefix,
+            &["feedback", "--brokers", &bootstrap, "--file", &file],
+        )
+    };
+    let o = upload();
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains(&format!("3 delivered to {feedback_topic}")));
     let c = test_consumer(&bootstrap, "fb-check").unwrap();
@@ -255,46 +200,32 @@ fn feedback_and_status_on_mock_cluster() {
         event.validate().unwrap();
     }
     // Deterministic event ids from the file: a re-upload gives the same ids.
-    let ids: Vec<String> = got[1..]
-        .iter()
-        .map(|r| {
-            vroeg_codec::decode_feedback(r.payload.as_deref().unwrap())
-                .unwrap()
-                .event_id
-        })
-        .collect();
-    let o = run(
-        prefix,
-        &[
-            "feedback",
-            "--brokers",
-            &bootstrap,
-            "--file",
-            &data("feedback-with-errors.csv"),
-        ],
-    );
+    let event_ids = |records: &[Record]| -> Vec<String> {
+        records
+            .iter()
+            .map(|r| {
+                vroeg_codec::decode_feedback(r.payload.as_deref().unwrap())
+                    .unwrap()
+                    .event_id
+            })
+            .collect()
+    };
+    let ids = event_ids(&got[1..]);
+    let o = upload();
     assert!(o.status.success(), "{}", text(&o.stderr));
     let again = consume_all_until(&c, WITHIN, |r| r.len() >= 3).unwrap();
-    let ids_again: Vec<String> = again
-        .iter()
-        .map(|r| {
-            vroeg_codec::decode_feedback(r.payload.as_deref().unwrap())
-                .unwrap()
-                .event_id
-        })
-        .collect();
+    let ids_again = event_ids(&again);
     assert_eq!(ids, ids_again);
 
     // status: hand-made records, one redelivered; each shown once.
     let s1 = r#"{"creditor_id":"woonstad-rotterdam","customer_ref":"K-1","signal_id":"sig_1","status":"PICKED_UP","at":"2026-10-20T10:00:00Z"}"#;
     let s2 = r#"{"creditor_id":"woonstad-rotterdam","customer_ref":"K-2","signal_id":"sig_2","status":"REPEAT","at":"2026-10-21T10:00:00Z"}"#;
-    let p = test_producer(&bootstrap, true).unwrap();
-    for (k, v) in [("K-1", s1), ("K-2", s2), ("K-1", s1)] {
-        p.send(BaseRecord::to(&status_topic).key(k).payload(v))
-            .map_err(|(e, _)| e)
-            .unwrap();
-    }
-    p.flush(Duration::from_secs(30)).unwrap();
+    let statuses = [("K-1", s1), ("K-2", s2), ("K-1", s1)];
+    produce_all(
+        &bootstrap,
+        statuses.map(|(k, v)| Outgoing::new(&status_topic, v).key(k)),
+    )
+    .unwrap();
     let base = [
         "status",
         "--creditor",

@@ -7,7 +7,6 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Days, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -42,20 +41,13 @@ fn arrears(
 /// The municipality's `tasks --format json` (fresh group each call): every task message.
 fn tasks(bootstrap: &str, prefix: &str, n: &mut u32) -> Vec<OutreachTask> {
     *n += 1;
-    let mut cmd = command(prefix);
-    cmd.args([
-        "tasks",
-        "--municipality",
-        "0599",
-        "--format",
-        "json",
-        "--brokers",
+    let cmd = tasks_json(
+        prefix,
         bootstrap,
-        "--group",
+        "0599",
         &format!("{prefix}fb-tasks-{n}"),
-        "--idle-ms",
-        "1500",
-    ]);
+        1500,
+    );
     text(&run_ok(cmd).stdout)
         .lines()
         .map(|l| vroeg_codec::decode_outreach_task(l.as_bytes()).unwrap())
@@ -83,29 +75,6 @@ fn statuses(bootstrap: &str, prefix: &str, creditor: &str, n: &mut u32) -> Vec<V
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
-}
-
-/// Polls `probe` until `done` holds on its result; fails with the run's diagnostics after `secs`.
-fn poll<T>(
-    run: &mut RunProcess,
-    secs: u64,
-    what: &str,
-    mut probe: impl FnMut() -> T,
-    done: impl Fn(&T) -> bool,
-) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        run.assert_alive();
-        let got = probe();
-        if done(&got) {
-            return got;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {secs} s waiting for {what}\n{}",
-            run.diagnostics()
-        );
-    }
 }
 
 fn feedback(bootstrap: &str, prefix: &str, case_id: &str, what: &[&str]) {
@@ -159,8 +128,7 @@ fn feedback_closes_cases_informs_creditors_and_changes_later_signals_through_run
             arrears("b1", "woonstad-rotterdam", "HUUR", 2, t0, true),
         ],
     );
-    let first = poll(
-        &mut run,
+    let first = run.poll(
         90,
         "two tasks for 0599",
         || tasks(&bootstrap, &prefix, &mut nt),
@@ -230,8 +198,7 @@ fn feedback_closes_cases_informs_creditors_and_changes_later_signals_through_run
             })
             .collect()
     };
-    let got = poll(
-        &mut run,
+    let got = run.poll(
         90,
         "the creditor's statuses",
         || statuses(&bootstrap, &prefix, "woonstad-rotterdam", &mut ns),
@@ -262,8 +229,7 @@ fn feedback_closes_cases_informs_creditors_and_changes_later_signals_through_run
             arrears("b2", "dunea", "WATER", 2, t1, false),
         ],
     );
-    let later = poll(
-        &mut run,
+    let later = run.poll(
         90,
         "the tasks for the later signals",
         || tasks(&bootstrap, &prefix, &mut nt),
@@ -309,7 +275,7 @@ fn feedback_closes_cases_informs_creditors_and_changes_later_signals_through_run
         run_ok(cmd);
         serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
     };
-    let doc = poll(&mut run, 60, "the report to hold 4 signals", report, |d| {
+    let doc = run.poll(60, "the report to hold 4 signals", report, |d| {
         d["leveringen"][0]["vroegsignalen"]
             .as_array()
             .is_some_and(|v| v.len() >= 4)

@@ -9,34 +9,17 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use support::golden::CaseFile;
+use support::golden::{GoldenCase, case_dirs};
 use vroeg_domain::household::simulation::Simulator;
-use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
 use vroegsignaal::simulate::{self, Format};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// Runs one case; `Ok(None)` when it matches (or was updated), `Ok(Some(diff))` otherwise.
 fn run_case(dir: &Path, update: bool) -> Result<Option<String>, String> {
-    let events =
-        std::fs::read(dir.join("events.jsonl")).map_err(|e| format!("events.jsonl: {e}"))?;
-    let case = match std::fs::read_to_string(dir.join("case.toml")) {
-        Ok(text) => CaseFile::parse(&text).map_err(|e| e.to_string())?,
-        Err(_) => CaseFile::default(),
-    };
-    // No environment overrides and the development key: a case means the same on every machine.
-    let mut cfg = AppConfig::load(
-        &workspace().join("config/vroegsignaal.toml"),
-        &Env::default(),
-        KeyPolicy::DevelopmentFallback,
-    )
-    .map_err(|e| e.to_string())?;
-    case.apply(&mut cfg).map_err(|e| e.to_string())?;
-    let now = case.now().map_err(|e| e.to_string())?;
+    let GoldenCase {
+        events, now, cfg, ..
+    } = GoldenCase::load(dir)?;
     let mut actual = Vec::new();
     simulate::simulate(
         &mut Simulator::new(),
@@ -91,18 +74,8 @@ fn diff(expected: &str, actual: &str) -> Option<String> {
 #[test]
 fn golden_cases() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
-    let root = workspace().join("tests/golden");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("events.jsonl").is_file())
-        .collect();
-    cases.sort();
-    assert!(
-        !cases.is_empty(),
-        "no golden cases under {}",
-        root.display()
-    );
+    let cases = case_dirs();
+    assert!(!cases.is_empty(), "no golden cases under tests/golden");
     let mut failures = Vec::new();
     for dir in &cases {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();

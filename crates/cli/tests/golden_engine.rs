@@ -16,20 +16,14 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use vroeg_domain::contract::decision::{Decision, DecisionKind};
 use vroeg_domain::household::Simulator;
 use vroeg_engine::embedded::EmbeddedPipeline;
-use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
 use vroegsignaal::simulate::{self, Format};
 
-use support::golden::CaseFile;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::golden::{GoldenCase, case_dirs};
 
 /// What a case decides, comparable across `simulate` and the engine.
 #[derive(Debug, PartialEq, Eq)]
@@ -64,35 +58,8 @@ fn outcome(decisions: impl IntoIterator<Item = Decision>) -> Outcome {
     }
 }
 
-struct Case {
-    name: String,
-    cfg: AppConfig,
-    now: Option<DateTime<Utc>>,
-    events: Vec<u8>,
-}
-
-fn load(dir: &Path) -> Case {
-    let case = match std::fs::read_to_string(dir.join("case.toml")) {
-        Ok(text) => CaseFile::parse(&text).unwrap(),
-        Err(_) => CaseFile::default(),
-    };
-    let mut cfg = AppConfig::load(
-        &workspace().join("config/vroegsignaal.toml"),
-        &Env::default(),
-        KeyPolicy::DevelopmentFallback,
-    )
-    .unwrap();
-    case.apply(&mut cfg).unwrap();
-    Case {
-        name: dir.file_name().unwrap().to_string_lossy().into_owned(),
-        now: case.now().unwrap(),
-        events: std::fs::read(dir.join("events.jsonl")).unwrap(),
-        cfg,
-    }
-}
-
 /// `simulate`'s decisions, and its input lines in the order it processed them.
-fn simulated(case: &Case) -> (Outcome, Vec<String>, DateTime<Utc>) {
+fn simulated(case: &GoldenCase) -> (Outcome, Vec<String>, DateTime<Utc>) {
     let mut out = Vec::new();
     let (stats, _) = simulate::simulate(
         &mut Simulator::new(),
@@ -135,7 +102,7 @@ fn simulated(case: &Case) -> (Outcome, Vec<String>, DateTime<Utc>) {
 /// `restore_after`, both stages are stopped after that many input lines and new ones started,
 /// which restore the households from the changelog.
 fn engine(
-    case: &Case,
+    case: &GoldenCase,
     lines: &[String],
     end: DateTime<Utc>,
     restore_after: Option<usize>,
@@ -179,20 +146,10 @@ fn engine(
     got
 }
 
-fn cases() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(workspace().join("tests/golden"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("events.jsonl").is_file())
-        .collect();
-    dirs.sort();
-    assert!(dirs.len() >= 18, "golden cases missing: {dirs:?}");
-    dirs
-}
-
 #[test]
 fn every_golden_case_decides_the_same_in_the_engine_with_and_without_a_restore() {
-    let dirs = cases();
+    let dirs = case_dirs();
+    assert!(dirs.len() >= 18, "golden cases missing: {dirs:?}");
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = dirs
             .chunks(dirs.len().div_ceil(4))
@@ -200,7 +157,7 @@ fn every_golden_case_decides_the_same_in_the_engine_with_and_without_a_restore()
                 s.spawn(move || {
                     let mut failures = Vec::new();
                     for dir in chunk {
-                        let case = load(dir);
+                        let case = GoldenCase::load(dir).unwrap();
                         let (expected, lines, end) = simulated(&case);
                         assert!(
                             !expected.per_household.is_empty(),

@@ -4,61 +4,24 @@
 //! `.ci/install-brokers.sh`), unless `VROEGSIGNAAL_SKIP_TANSU=1` outside CI.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 use rdkafka::consumer::Consumer;
-use rdkafka::producer::{BaseRecord, Producer};
 use serde_json::Value;
+use support::{rejected_lines, run, tasks_json, text, workspace_dir};
 use vroeg_testkit::{
-    Record, Tansu, consume_all_until, create_topics, mock_cluster, test_consumer, test_producer,
-    unique_prefix,
+    Outgoing, Record, Tansu, consume_all_until, create_topics, free_port, mock_cluster,
+    produce_all, test_consumer, unique_prefix,
 };
 
 const WITHIN: Duration = Duration::from_secs(60);
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn data(name: &str) -> PathBuf {
-    workspace().join("tests/data").join(name)
-}
-
-/// Runs the binary with a clean `VROEGSIGNAAL*` environment, the workspace config and a topic
-/// prefix.
-fn run(prefix: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vroegsignaal"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("VROEGSIGNAAL") {
-            cmd.env_remove(k);
-        }
-    }
-    let config = workspace().join("config/vroegsignaal.toml");
-    // Upload ledgers of test runs stay under target/, not in the user's home.
-    let ledgers = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kafka-tests-ledgers");
-    cmd.env("VROEGSIGNAAL__KAFKA__TOPIC_PREFIX", prefix)
-        .env("VROEGSIGNAAL_LEDGER_DIR", ledgers)
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn rejected_lines(o: &Output) -> Vec<usize> {
-    text(&o.stdout)
-        .lines()
-        .map(|l| {
-            let rest = l.strip_prefix("line ").unwrap();
-            rest.split(':').next().unwrap().parse().unwrap()
-        })
-        .collect()
+    workspace_dir().join("tests/data").join(name)
 }
 
 #[test]
@@ -145,16 +108,11 @@ fn key_values(records: &[Record]) -> Vec<(String, String)> {
 fn publish_and_check(bootstrap: &str, prefix: &str) {
     let jsonl = data("uploads/arrears-with-errors.jsonl");
     let topic = format!("{prefix}arrears.v1");
-    let o = run(
-        prefix,
-        &[
-            "publish",
-            "--brokers",
-            bootstrap,
-            "--file",
-            jsonl.to_str().unwrap(),
-        ],
-    );
+    let publish = |file: &Path| {
+        let file = file.to_str().unwrap();
+        run(prefix, &["publish", "--brokers", bootstrap, "--file", file])
+    };
+    let o = publish(&jsonl);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(
         text(&o.stderr).contains(&format!("5 delivered to {topic}")),
@@ -172,16 +130,7 @@ fn publish_and_check(bootstrap: &str, prefix: &str) {
 
     // CSV rows arrive as contract JSON that the pipeline's decoder accepts.
     let csv = data("uploads/arrears-with-errors.csv");
-    let o = run(
-        prefix,
-        &[
-            "publish",
-            "--brokers",
-            bootstrap,
-            "--file",
-            csv.to_str().unwrap(),
-        ],
-    );
+    let o = publish(&csv);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let more = consume_all_until(&c, WITHIN, |r| r.len() >= 3).unwrap();
     let ids: Vec<String> = more
@@ -214,14 +163,11 @@ fn outreach_records() -> (Vec<String>, Vec<String>) {
 }
 
 fn produce_outreach(bootstrap: &str, topic: &str, values: &[String]) {
-    let p = test_producer(bootstrap, true).unwrap();
-    for v in values {
-        // One key: one partition, so the order is the produce order.
-        p.send(BaseRecord::to(topic).key("hh-fixed").payload(v))
-            .map_err(|(e, _)| e)
-            .unwrap();
-    }
-    p.flush(Duration::from_secs(30)).unwrap();
+    // One key: one partition, so the order is the produce order.
+    let records = values
+        .iter()
+        .map(|v| Outgoing::new(topic, v.as_bytes()).key("hh-fixed"));
+    produce_all(bootstrap, records).unwrap();
 }
 
 fn tasks_and_check(bootstrap: &str, prefix: &str) {
@@ -229,20 +175,12 @@ fn tasks_and_check(bootstrap: &str, prefix: &str) {
     let (produced, shown) = outreach_records();
     produce_outreach(bootstrap, &topic, &produced);
     let group = format!("{prefix}municipality");
-    let args = [
-        "tasks",
-        "--municipality",
-        "0599",
-        "--format",
-        "json",
-        "--brokers",
-        bootstrap,
-        "--group",
-        &group,
-        "--idle-ms",
-        "1500",
-    ];
-    let o = run(prefix, &args);
+    let tasks = || {
+        tasks_json(prefix, bootstrap, "0599", &group, 1500)
+            .output()
+            .unwrap()
+    };
+    let o = tasks();
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out: Vec<String> = text(&o.stdout).lines().map(str::to_owned).collect();
     assert_eq!(
@@ -256,13 +194,13 @@ fn tasks_and_check(bootstrap: &str, prefix: &str) {
     );
 
     // The offsets were committed after printing: the same group sees only what is new.
-    let o = run(prefix, &args);
+    let o = tasks();
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), "", "nothing new");
     let (_, b3) = (&shown[0], &shown[3]);
     let b4 = b3.replace("\"version\":3", "\"version\":4");
     produce_outreach(bootstrap, &topic, std::slice::from_ref(&b4));
-    let o = run(prefix, &args);
+    let o = tasks();
     assert_eq!(text(&o.stdout).trim_end(), b4);
 
     // Text format: one readable line per task.
@@ -323,11 +261,7 @@ fn publish_and_tasks_on_tansu() {
 fn publish_fails_when_no_broker_answers() {
     let jsonl = data("uploads/arrears-with-errors.jsonl");
     // A port nothing listens on: every delivery times out, the command fails with one line.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port().unwrap();
     let o = run(
         "x.",
         &[
@@ -356,7 +290,7 @@ fn kafka_python_producer_to_rdkafka_byte_equal() {
     let topic = format!("{}arrears.v1", unique_prefix());
     create_topics(&bootstrap, &[&topic], 2).unwrap();
     let events = data("sample-events.jsonl");
-    let script = workspace().join("tests/e2e/kafka_python_produce.py");
+    let script = workspace_dir().join("tests/e2e/kafka_python_produce.py");
     let o = Command::new("python3")
         .arg(&script)
         .args(["--bootstrap", &bootstrap, "--topic", &topic, "--file"])

@@ -12,16 +12,14 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Days;
 use serde_json::Value;
 use support::*;
-use vroeg_testkit::{Tansu, unique_prefix};
+use vroeg_testkit::{Tansu, free_port, http_get, unique_prefix, wait_until};
 
 const RULE_HEADER: &str = "\
 # GENERATED from alerts.yml by crates/cli/tests/monitoring.rs: do not edit; edit alerts.yml and
@@ -37,7 +35,7 @@ spec:
 ";
 
 fn monitoring_dir() -> PathBuf {
-    workspace().join("deploy/monitoring")
+    workspace_dir().join("deploy/monitoring")
 }
 
 /// `alerts.yml` as the PrometheusRule's `spec`: leading comments dropped, indented two spaces.
@@ -122,7 +120,7 @@ fn every_alert_has_a_runbook_and_a_test() {
     let dir = monitoring_dir();
     let alerts = std::fs::read_to_string(dir.join("alerts.yml")).unwrap();
     let tests = std::fs::read_to_string(dir.join("alerts_test.yml")).unwrap();
-    let ops = std::fs::read_to_string(workspace().join("docs/OPERATIONS.md")).unwrap();
+    let ops = std::fs::read_to_string(workspace_dir().join("docs/OPERATIONS.md")).unwrap();
     let names: Vec<&str> = alerts
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- alert: "))
@@ -159,14 +157,6 @@ impl Drop for Prometheus {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Prometheus {
     fn start(bin: &Path, dir: &Path, target_port: u16) -> Prometheus {
         let config = dir.join("prometheus.yml");
@@ -181,7 +171,7 @@ impl Prometheus {
             ),
         )
         .unwrap();
-        let port = free_port();
+        let port = free_port().unwrap();
         let log = dir.join("prometheus.log");
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new(bin)
@@ -203,15 +193,10 @@ impl Prometheus {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// `GET path` over HTTP/1.0 (no chunked encoding): the JSON body, `None` while not up.
+    /// `GET path`: the JSON body, `None` while not up.
     fn get_json(&self, path: &str) -> Option<Value> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-        let mut buf = String::new();
-        s.read_to_string(&mut buf).ok()?;
-        let (_, body) = buf.split_once("\r\n\r\n")?;
-        serde_json::from_str(body).ok()
+        let (_, body) = http_get(self.port, path)?;
+        serde_json::from_str(&body).ok()
     }
 
     /// An instant query: the API's whole answer.
@@ -231,19 +216,22 @@ impl Prometheus {
 
     /// Polls until `promql` has the value `want`; fails the test after `secs`.
     fn wait_value(&self, secs: u64, promql: &str, want: f64, diagnostics: impl Fn() -> String) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let got = self.value(promql);
-            if got == Some(want) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
+        let mut got = None;
+        let answered = wait_until(
+            Duration::from_secs(secs),
+            promql,
+            || {
+                got = self.value(promql);
+                (got == Some(want)).then_some(())
+            },
+            |left| std::thread::sleep(left.min(Duration::from_millis(200))),
+        );
+        if answered.is_err() {
+            panic!(
                 "prometheus: `{promql}` = {got:?}, want {want} after {secs} s\nprometheus log:\n{}\n{}",
                 self.log_text(),
                 diagnostics()
             );
-            std::thread::sleep(Duration::from_millis(200)); // poll interval, bounded by the deadline
         }
     }
 }
@@ -285,13 +273,7 @@ fn prometheus_scrapes_run_and_promql_agrees_with_what_was_produced() {
     });
     let prom = Prometheus::start(&prometheus_bin, &dir, run.port);
     produce_lines(&tansu.bootstrap(), &prefix, &lines);
-    run.wait_metrics(120, "every input record and envelope committed", |m| {
-        let envelopes = m.sum(
-            "vroegsignaal_records_out_total",
-            &["stage=\"ingest\"", "households.v1"],
-        );
-        m.committed("ingest") == lines.len() as f64 && m.committed("households") == envelopes
-    });
+    run.wait_all_committed(120, lines.len());
     let m = run.metrics();
     let diagnostics = || run.diagnostics();
     let produced = lines.len() as f64;

@@ -2,30 +2,25 @@
 //! whole pipeline on librdkafka's MockCluster, with feedback, reported by the built binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseRecord, Producer};
+use support::{command, config_file, input_record, text, workspace_dir};
 use vroeg_domain::contract::decision::{DecisionKind, SuppressReason};
 use vroeg_domain::contract::messages::{OutreachTask, TaskStatus};
 use vroeg_domain::contract::municipality::Gemeentecode;
 use vroeg_domain::reporting::ddas::{Eindresultaat, Signaalstatus};
 use vroeg_domain::reporting::report::repeat_signal_id;
-use vroeg_engine::{AutoCreate, ManualClock, Metrics, StageConfig, spawn_households, spawn_ingest};
-use vroeg_kafka::{ClientSettings, Topics, read_to_end};
-use vroeg_testkit::test_producer;
+use vroeg_engine::embedded::EmbeddedPipeline;
+use vroeg_kafka::read_to_end;
+use vroeg_testkit::{Outgoing, produce_all};
 use vroegsignaal::config::{AppConfig, Env, KeyPolicy};
 use vroegsignaal::ddas_report::DdasValidator;
 use vroegsignaal::generate::{self, CreditorPool, Geography};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -34,7 +29,7 @@ fn json(path: &Path) -> serde_json::Value {
 #[test]
 fn official_examples_validate_and_broken_documents_do_not() {
     let v = DdasValidator::official().unwrap();
-    let dir = workspace().join("tests/data/ddas");
+    let dir = workspace_dir().join("tests/data/ddas");
     for name in [
         "enkelvoudigVoorbeeld.json",
         "meervoudigVoorbeeld.json",
@@ -69,14 +64,6 @@ fn official_examples_validate_and_broken_documents_do_not() {
     assert!(v.check(&bad).is_err());
 }
 
-fn wait(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
-    let until = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn feedback_json(id: &str, case: &str, code: Gemeentecode, at: &str, body: &str) -> String {
     format!(
         r#"{{"event_id":"{id}","case_id":"{case}","municipality_code":"{code}","occurred_at":"{at}",{body}}}"#
@@ -86,7 +73,7 @@ fn feedback_json(id: &str, case: &str, code: Gemeentecode, at: &str, body: &str)
 #[test]
 fn a_generated_month_reported_for_one_municipality() {
     let cfg = AppConfig::load(
-        &workspace().join("config/vroegsignaal.toml"),
+        &config_file(),
         &Env::default(),
         KeyPolicy::DevelopmentFallback,
     )
@@ -109,86 +96,32 @@ fn a_generated_month_reported_for_one_municipality() {
     let mut lines = Vec::new();
     generate::write_jsonl(&records, &mut lines).unwrap();
 
-    let prefix = "rep.";
-    let topics = Topics::new(prefix);
-    let mock = MockCluster::new(1).unwrap();
-    for t in [topics.arrears(), topics.objections(), topics.feedback()] {
-        mock.create_topic(&t, 2, 1).unwrap();
-    }
-    for t in [topics.households(), topics.state(), topics.audit()] {
-        mock.create_topic(&t, 4, 1).unwrap();
-    }
-    mock.create_topic(&topics.rejected(), 1, 1).unwrap();
-    let bootstrap = mock.bootstrap_servers();
-    let producer = test_producer(&bootstrap, true).unwrap();
-    let mut produced = 0u64;
-    for line in String::from_utf8(lines).unwrap().lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
-        let objection = v["event_type"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("OBJECTION") || t.starts_with("CONSENT"));
-        let topic = if objection {
-            topics.objections()
-        } else {
-            topics.arrears()
-        };
-        let key = format!(
-            "{}/{}",
-            v["creditor_id"].as_str().unwrap_or("x"),
-            v["customer_ref"].as_str().unwrap_or("x")
-        );
-        producer
-            .send(BaseRecord::to(&topic).key(&key).payload(line))
-            .map_err(|(e, _)| e)
-            .unwrap();
-        produced += 1;
-        producer.poll(Duration::ZERO);
-    }
-    producer.flush(Duration::from_secs(30)).unwrap();
-
-    let mut stage = StageConfig::new(ClientSettings::new(&bootstrap), topics.clone(), "report");
-    stage.session_timeout_ms = 6_000;
-    stage.tick_interval = Duration::from_millis(5);
-    stage.commit_interval = Duration::from_millis(50);
+    let mut pipeline = EmbeddedPipeline::new(2, 4).unwrap();
+    let topics = pipeline.topics().clone();
+    let prefix = topics.prefix().to_owned();
+    let lines: Vec<Outgoing> = String::from_utf8(lines)
+        .unwrap()
+        .lines()
+        .map(|l| input_record(&prefix, l))
+        .collect();
+    let produced = lines.len() as u64;
+    produce_all(&pipeline.client_settings().brokers, lines).unwrap();
     let rules = vroegsignaal::run::rule_data(&cfg);
     let t0: DateTime<Utc> = "2026-10-01T00:00:00Z".parse().unwrap();
-    let clock = ManualClock::new(t0);
-    let metrics = Arc::new(Metrics::new());
-    let ingest = spawn_ingest(
-        stage.clone(),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        metrics.clone(),
-    )
-    .unwrap();
-    let households = spawn_households(
-        stage,
-        rules,
-        Arc::new(clock.clone()),
-        metrics.clone(),
-        Arc::new(AutoCreate),
-    )
-    .unwrap();
-    wait("ingest", 120, || metrics.ingest_committed() >= produced);
-    let envelopes = metrics.out_count("ingest", &topics.households());
-    wait("households", 120, || {
-        metrics.households_committed() >= envelopes
-    });
+    pipeline.start_stages(rules, t0).unwrap();
+    pipeline.wait_until_processed(produced).unwrap();
     // Every bundle goes out and young arrears age (a week at a time, as the demo does).
     let mut now = t0;
     let end: DateTime<Utc> = "2026-11-03T00:00:00Z".parse().unwrap();
     while now < end {
         now = (now + chrono::TimeDelta::days(7)).min(end);
-        clock.set(now);
-        wait("ticks", 60, || {
-            metrics.ticked_until_ms() >= now.timestamp_millis()
-        });
+        pipeline.advance_to(now).unwrap();
     }
 
     // The municipality with the most tasks.
     let idle = Duration::from_millis(500);
     let within = Duration::from_secs(60);
-    let settings = ClientSettings::new(&bootstrap);
+    let settings = pipeline.client_settings();
     let audit: Vec<vroeg_domain::contract::decision::Decision> =
         read_to_end(&settings, &topics.audit(), idle, within)
             .unwrap()
@@ -244,27 +177,14 @@ fn a_generated_month_reported_for_one_municipality() {
             feedback_json(&format!("fr{i}"), case, code, "2026-11-05T10:00:00Z", &body),
         ));
     }
-    for (case, value) in &fb {
-        producer
-            .send(
-                BaseRecord::to(&topics.feedback())
-                    .key(**case)
-                    .payload(value),
-            )
-            .map_err(|(e, _)| e)
-            .unwrap();
-    }
-    producer.flush(Duration::from_secs(30)).unwrap();
-    let total = produced + fb.len() as u64;
-    wait("ingest of feedback", 120, || {
-        metrics.ingest_committed() >= total
-    });
-    let envelopes = metrics.out_count("ingest", &topics.households());
-    wait("households of feedback", 120, || {
-        metrics.households_committed() >= envelopes
-    });
-    ingest.stop().unwrap();
-    households.stop().unwrap();
+    let feedback: Vec<Outgoing> = fb
+        .iter()
+        .map(|(case, value)| Outgoing::new(topics.feedback(), value.as_bytes()).key(**case))
+        .collect();
+    let total = produced + feedback.len() as u64;
+    produce_all(&pipeline.client_settings().brokers, feedback).unwrap();
+    pipeline.wait_until_processed(total).unwrap();
+    pipeline.stop_stages().unwrap();
 
     // Expected from the pipeline's own outputs.
     let task_signals: BTreeSet<&str> = tasks
@@ -299,20 +219,13 @@ fn a_generated_month_reported_for_one_municipality() {
     let dir = std::env::temp_dir().join(format!("vroeg-report-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("report.json");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vroegsignaal"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("VROEGSIGNAAL") {
-            cmd.env_remove(k);
-        }
-    }
-    let run = |cmd: &mut Command, supplier: Option<&str>| {
-        cmd.env("VROEGSIGNAAL__KAFKA__TOPIC_PREFIX", prefix);
+    let bootstrap = settings.brokers.clone();
+    let report = |supplier: Option<&str>| {
+        let mut cmd = command(&prefix);
         if let Some(s) = supplier {
             cmd.env("VROEGSIGNAAL__REPORT__SUPPLIER_CODE", s);
         }
-        cmd.arg("--config")
-            .arg(workspace().join("config/vroegsignaal.toml"))
-            .args(["report", "ddas", "--municipality", &code.to_string()])
+        cmd.args(["report", "ddas", "--municipality", &code.to_string()])
             .args([
                 "--from",
                 "2026-09-01",
@@ -327,13 +240,12 @@ fn a_generated_month_reported_for_one_municipality() {
             .output()
             .unwrap()
     };
-    let o = run(&mut cmd, None);
+    let o = report(None);
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("report.supplier_code"));
+    assert!(text(&o.stderr).contains("report.supplier_code"));
     assert!(!out.exists(), "nothing written without a supplier code");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vroegsignaal"));
-    let o = run(&mut cmd, Some("VROEG-TEST"));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = report(Some("VROEG-TEST"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
 
     let doc = json(&out);
     assert_eq!(

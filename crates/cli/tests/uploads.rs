@@ -13,7 +13,7 @@ use std::time::Duration;
 use rdkafka::consumer::Consumer;
 use serde_json::Value;
 use std::time::Instant;
-use support::{command, text, workspace};
+use support::{command, text, workspace_dir};
 use vroeg_testkit::{consume_all_until, mock_cluster, test_consumer};
 
 const WITHIN: Duration = Duration::from_secs(60);
@@ -328,7 +328,7 @@ fn template_kind(name: &str) -> &'static str {
 #[test]
 fn every_template_validates_with_zero_rejects() {
     let dir = scratch("templates");
-    let templates = workspace().join("config/templates");
+    let templates = workspace_dir().join("config/templates");
     let mut seen = BTreeSet::new();
     for entry in std::fs::read_dir(&templates).unwrap() {
         let path = entry.unwrap().path();
@@ -389,7 +389,7 @@ fn every_template_validates_with_zero_rejects() {
 #[test]
 fn objections_and_consents_upload_like_arrears() {
     let dir = scratch("objections");
-    let templates = workspace().join("config/templates");
+    let templates = workspace_dir().join("config/templates");
     let jsonl = dir.join("objections.jsonl");
     std::fs::write(
         &jsonl,
@@ -494,7 +494,7 @@ fn objections_and_consents_upload_like_arrears() {
 #[test]
 fn dry_run_writes_the_rejection_report_and_progress_only_when_asked() {
     let dir = scratch("dry");
-    let csv = workspace().join("tests/data/uploads/arrears-with-errors.csv");
+    let csv = workspace_dir().join("tests/data/uploads/arrears-with-errors.csv");
     let rejects = dir.join("r.jsonl");
     let ledger = dir.join("ledger");
     let o = publish(

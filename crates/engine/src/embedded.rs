@@ -45,6 +45,9 @@ pub enum EmbeddedError {
     /// Something did not happen in time.
     #[error("timed out waiting for {0}")]
     Timeout(&'static str),
+    /// The stages were not running (or one stopped) while waiting.
+    #[error("a stage stopped while waiting for {0}")]
+    Stopped(&'static str),
 }
 
 fn kafka(e: impl std::fmt::Display) -> EmbeddedError {
@@ -116,8 +119,22 @@ impl EmbeddedPipeline {
     }
 
     /// The stages' metrics (what the waits below watch).
-    pub fn metrics(&self) -> &Metrics {
+    pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// The settings [`EmbeddedPipeline::start_stages`] gives both stages, for a stage of this
+    /// cluster with its own `instance` id (a test starting instances of its own): batches commit
+    /// every 50 ms, timers are checked every 5 ms, librdkafka's statistics (consumer lag) come
+    /// every 500 ms.
+    pub fn stage_config(&self, instance: &str) -> StageConfig {
+        let mut stage = StageConfig::new(self.client_settings(), self.topics.clone(), instance);
+        stage.session_timeout_ms = 6_000;
+        stage.tick_interval = Duration::from_millis(5);
+        stage.commit_interval = Duration::from_millis(50);
+        stage.commit_max_records = 10_000;
+        stage.statistics_interval_ms = 500;
+        stage
     }
 
     /// Produces `records` with an idempotent producer and waits until every one is acknowledged.
@@ -153,19 +170,14 @@ impl EmbeddedPipeline {
         Ok(())
     }
 
-    /// Starts both stages, the clock standing at `start` (it moves only by
-    /// [`EmbeddedPipeline::advance_to`]); batches commit every 50 ms, timers are checked every
-    /// 5 ms.
+    /// Starts both stages with [`EmbeddedPipeline::stage_config`], the clock standing at `start`
+    /// (it moves only by [`EmbeddedPipeline::advance_to`]).
     pub fn start_stages(
         &mut self,
         rules: Arc<RuleData>,
         start: DateTime<Utc>,
     ) -> Result<(), EmbeddedError> {
-        let mut stage = StageConfig::new(self.client_settings(), self.topics.clone(), "embedded");
-        stage.session_timeout_ms = 6_000;
-        stage.tick_interval = Duration::from_millis(5);
-        stage.commit_interval = Duration::from_millis(50);
-        stage.commit_max_records = 10_000;
+        let stage = self.stage_config("embedded");
         let clock = ManualClock::new(start);
         let ingest = spawn_ingest(
             stage.clone(),
@@ -192,26 +204,48 @@ impl EmbeddedPipeline {
     }
 
     /// Waits until the ingest stage committed `inputs` records and the household stage every
-    /// envelope ingest wrote (or a stage stopped).
-    pub fn wait_until_processed(&self, inputs: u64) -> Result<(), EmbeddedError> {
-        let m = &self.metrics;
-        wait(120, "the ingest stage", || {
-            m.ingest_committed() >= inputs || !self.stages_alive()
-        })?;
-        let envelopes = m.out_count("ingest", &self.topics.households());
-        wait(120, "the household stage", || {
-            m.households_committed() >= envelopes || !self.stages_alive()
+    /// envelope ingest wrote; an error if a stage stopped first (its own error if it failed).
+    pub fn wait_until_processed(&mut self, inputs: u64) -> Result<(), EmbeddedError> {
+        self.wait(120, "the ingest stage", |m| m.ingest_committed() >= inputs)?;
+        let envelopes = self.metrics.out_count("ingest", &self.topics.households());
+        self.wait(120, "the household stage", |m| {
+            m.households_committed() >= envelopes
         })
     }
 
-    /// Moves the clock to `t` and waits until the household stage ticked up to it.
-    pub fn advance_to(&self, t: DateTime<Utc>) -> Result<(), EmbeddedError> {
+    /// Moves the clock to `t` and waits until the household stage ticked up to it; an error if
+    /// a stage stopped first.
+    pub fn advance_to(&mut self, t: DateTime<Utc>) -> Result<(), EmbeddedError> {
         if let Some(c) = &self.clock {
             c.set(t);
         }
-        wait(60, "a day's ticks", || {
-            self.metrics.ticked_until_ms() >= t.timestamp_millis() || !self.stages_alive()
+        self.wait(60, "a day's ticks", |m| {
+            m.ticked_until_ms() >= t.timestamp_millis()
         })
+    }
+
+    /// Polls `done` on the metrics until it holds; a timeout after `secs`, and if a stage stops
+    /// meanwhile, that stage's error (or [`EmbeddedError::Stopped`]).
+    fn wait(
+        &mut self,
+        secs: u64,
+        what: &'static str,
+        done: impl Fn(&Metrics) -> bool,
+    ) -> Result<(), EmbeddedError> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if done(&self.metrics) {
+                return Ok(());
+            }
+            if !self.stages_alive() {
+                self.stop_stages()?;
+                return Err(EmbeddedError::Stopped(what));
+            }
+            if Instant::now() > deadline {
+                return Err(EmbeddedError::Timeout(what));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// Whether both stages are running.
@@ -299,19 +333,4 @@ impl EmbeddedPipeline {
         }
         Ok(out)
     }
-}
-
-fn wait(
-    secs: u64,
-    what: &'static str,
-    mut done: impl FnMut() -> bool,
-) -> Result<(), EmbeddedError> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        if Instant::now() > deadline {
-            return Err(EmbeddedError::Timeout(what));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    Ok(())
 }

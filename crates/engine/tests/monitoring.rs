@@ -7,17 +7,17 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use common::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vroeg_domain::household::simulation::Simulator;
+use vroeg_engine::Shutdown;
+use vroeg_engine::embedded::EmbeddedPipeline;
 use vroeg_engine::household::overdue_by_municipality;
-use vroeg_engine::{AutoCreate, ManualClock, Shutdown, spawn_households, spawn_ingest};
+use vroeg_testkit::{Scrape, wait_for, workspace_dir};
 
 fn monitoring_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/monitoring")
+    workspace_dir().join("deploy/monitoring")
 }
 
 /// Every `vroegsignaal_<name>` token in `text`.
@@ -59,16 +59,6 @@ fn exported_names(exposition: &str) -> BTreeSet<String> {
     names
 }
 
-async fn get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
-}
-
 #[test]
 fn metric_tokens_are_found_in_promql_and_json() {
     let t = metric_tokens(
@@ -103,35 +93,15 @@ fn engine_exports_the_operator_metrics_and_every_name_alerts_and_dashboard_use()
         "fixture has no overdue task"
     );
 
-    let (mock, topics) = cluster(4, 1);
-    produce(&mock, &topics.arrears(), &inputs);
-    let clock = ManualClock::new(t(2026, 8, 1));
-    let m = metrics();
-    let ingest = spawn_ingest(
-        stage_config(&mock, &topics, "a"),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        m.clone(),
-    )
-    .unwrap();
-    let households = spawn_households(
-        stage_config(&mock, &topics, "a"),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        m.clone(),
-        Arc::new(AutoCreate),
-    )
-    .unwrap();
-    wait_for(60, "ingest to commit every input", || {
-        m.ingest_committed() == inputs.len() as u64
-    });
-    let envelopes = m.out_count("ingest", &topics.households());
-    wait_for(60, "the household stage to commit every envelope", || {
-        m.households_committed() >= envelopes
-    });
+    let mut pipeline = EmbeddedPipeline::new(1, 4).unwrap();
+    let topics = pipeline.topics().clone();
+    produce(&pipeline, &topics.arrears(), &inputs);
+    pipeline.start_stages(rules, t(2026, 8, 1)).unwrap();
+    let m = pipeline.metrics().clone();
+    wait_processed(&mut pipeline, inputs.len());
     // A record on the repartition topic the ingest stage did not write.
     produce(
-        &mock,
+        &pipeline,
         &topics.households(),
         &[Input {
             key: "not-a-household".into(),
@@ -141,28 +111,28 @@ fn engine_exports_the_operator_metrics_and_every_name_alerts_and_dashboard_use()
             partition: Some(0),
         }],
     );
-    wait_for(60, "the unreadable envelope to be counted", || {
+    wait_for(WITHIN, "the unreadable envelope to be counted", || {
         m.encode().contains(
             r#"vroegsignaal_undecodable_records_total{stage="households",reason="envelope"} 1"#,
         )
-    });
-    clock.set(until);
-    wait_for(60, "ticks up to the end", || {
-        m.ticked_until_ms() >= until.timestamp_millis()
-    });
+    })
+    .unwrap();
+    pipeline.advance_to(until).unwrap();
     let overdue = |text: &str| -> BTreeMap<String, i64> {
-        text.lines()
-            .filter_map(|l| l.strip_prefix("vroegsignaal_tasks_overdue{municipality=\""))
-            .filter_map(|l| {
-                let (code, v) = l.split_once("\"} ")?;
-                Some((code.to_owned(), v.parse().ok()?))
+        Scrape::parse(text)
+            .family("vroegsignaal_tasks_overdue")
+            .into_iter()
+            .filter_map(|(labels, v)| {
+                let code = labels.strip_prefix("municipality=\"")?.strip_suffix('"')?;
+                Some((code.to_owned(), v as i64))
             })
             .filter(|(_, v)| *v > 0)
             .collect()
     };
-    wait_for(60, "the overdue-task gauge at the new day", || {
+    wait_for(WITHIN, "the overdue-task gauge at the new day", || {
         overdue(&m.encode()) == expected
-    });
+    })
+    .unwrap();
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -173,13 +143,12 @@ fn engine_exports_the_operator_metrics_and_every_name_alerts_and_dashboard_use()
         let (addr, task) = vroeg_engine::http::serve("127.0.0.1:0", m.clone(), stop.clone())
             .await
             .unwrap();
-        let body = get(addr, "/metrics").await;
+        let body = http_get(addr, "/metrics").await;
         stop.trigger();
         task.await.unwrap();
         body
     });
-    households.stop().unwrap();
-    ingest.stop().unwrap();
+    pipeline.stop_stages().unwrap();
 
     assert!(
         exposition.contains("vroegsignaal_timers_due 0"),

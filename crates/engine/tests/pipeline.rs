@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
-use vroeg_engine::{AutoCreate, ManualClock, spawn_households, spawn_ingest};
+use vroeg_engine::embedded::EmbeddedPipeline;
+use vroeg_testkit::wait_for;
 
 #[test]
 fn pipeline_tasks_equal_the_simulator_and_replays_are_deduplicated() {
@@ -26,47 +25,21 @@ fn pipeline_tasks_equal_the_simulator_and_replays_are_deduplicated() {
         "no task updates in the fixture"
     );
 
-    let (mock, topics) = cluster(4, 1);
-    produce(&mock, &topics.arrears(), &inputs);
-
-    let clock = ManualClock::new(t(2026, 8, 1));
-    let m = metrics();
-    let ingest = spawn_ingest(
-        stage_config(&mock, &topics, "a"),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        m.clone(),
-    )
-    .unwrap();
-    let households = spawn_households(
-        stage_config(&mock, &topics, "a"),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        m.clone(),
-        Arc::new(AutoCreate),
-    )
-    .unwrap();
-
-    wait_for(60, "ingest to commit every input", || {
-        m.ingest_committed() == inputs.len() as u64
-    });
-    let envelopes = m.out_count("ingest", &topics.households());
-    wait_for(60, "the household stage to commit every envelope", || {
-        m.households_committed() >= envelopes
-    });
+    let mut pipeline = EmbeddedPipeline::new(1, 4).unwrap();
+    let topics = pipeline.topics().clone();
+    produce(&pipeline, &topics.arrears(), &inputs);
+    pipeline.start_stages(rules.clone(), t(2026, 8, 1)).unwrap();
+    let m = pipeline.metrics().clone();
+    let envelopes = wait_processed(&mut pipeline, inputs.len());
     assert!(m.is_ready());
-    clock.set(until);
-    wait_for(60, "ticks up to the end", || {
-        m.ticked_until_ms() >= until.timestamp_millis()
-    });
+    pipeline.advance_to(until).unwrap();
 
-    let rejected = read_prefix(&mock, &topics.rejected(), invalid, 30);
+    let rejected = read_topics(&pipeline, &[topics.rejected()], invalid);
     assert_eq!(rejected.len(), invalid);
-    assert!(rejected.iter().all(|r| r.headers.contains_key("reason")
-        && r.headers.get("source_topic") == Some(&topics.arrears())));
+    assert!(rejected.iter().all(|r| r.header("reason").is_some()
+        && r.header("source_topic") == Some(topics.arrears().as_str())));
 
-    let outreach_prefix = format!("{}outreach.", topics.prefix());
-    let tasks = read_prefix(&mock, &outreach_prefix, expected.len(), 60);
+    let tasks = read_prefix(&pipeline, &outreach_prefix(&pipeline), expected.len());
     let got = task_set(&tasks);
     assert_eq!(tasks.len(), got.len(), "a task version was produced twice");
     assert_eq!(got, expected);
@@ -74,26 +47,27 @@ fn pipeline_tasks_equal_the_simulator_and_replays_are_deduplicated() {
     // Replay every envelope (what an ingest stage does after a crash): the household stage
     // skips them all by their source offsets; no new task, no new decision.
     let audit_before = m.out_count("households", &topics.audit());
-    let copies = read_prefix(&mock, &topics.households(), envelopes as usize, 30);
+    let copies = read_topics(&pipeline, &[topics.households()], envelopes as usize);
     assert_eq!(copies.len() as u64, envelopes);
     let replay: Vec<Input> = copies
         .iter()
         .map(|r| Input {
-            key: r.key.clone().unwrap(),
-            value: r.value.clone().unwrap(),
+            key: r.key_text().unwrap(),
+            value: r.payload.clone().unwrap(),
             at: until,
             valid: true,
             partition: Some(r.partition),
         })
         .collect();
-    produce(&mock, &topics.households(), &replay);
-    wait_for(60, "the replays to be consumed", || {
+    produce(&pipeline, &topics.households(), &replay);
+    wait_for(WITHIN, "the replays to be consumed", || {
         m.households_committed() >= 2 * envelopes && m.replays_skipped.get() >= envelopes
-    });
+    })
+    .unwrap();
     assert_eq!(m.replays_skipped.get(), envelopes);
     assert_eq!(m.households_committed(), 2 * envelopes);
     assert_eq!(m.out_count("households", &topics.audit()), audit_before);
-    let again = read_prefix(&mock, &outreach_prefix, expected.len(), 30);
+    let again = read_prefix(&pipeline, &outreach_prefix(&pipeline), expected.len());
     assert_eq!(again.len(), tasks.len());
 
     let text = m.encode();
@@ -101,6 +75,5 @@ fn pipeline_tasks_equal_the_simulator_and_replays_are_deduplicated() {
         text.contains("vroegsignaal_transactions_total{stage=\"households\",outcome=\"commit\"}")
     );
     assert!(text.contains("vroegsignaal_tasks_total{"));
-    households.stop().unwrap();
-    ingest.stop().unwrap();
+    pipeline.stop_stages().unwrap();
 }

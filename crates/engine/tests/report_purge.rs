@@ -6,12 +6,11 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use common::*;
 use serde_json::json;
-use vroeg_engine::{AutoCreate, ManualClock, spawn_households, spawn_ingest};
+use vroeg_engine::embedded::EmbeddedPipeline;
 
 fn event(id: &str, event_type: &str, amount: &str, at: DateTime<Utc>, house: u32) -> Input {
     let v = json!({
@@ -38,68 +37,43 @@ fn event(id: &str, event_type: &str, amount: &str, at: DateTime<Utc>, house: u32
 #[test]
 fn a_purge_tombstones_every_reporting_store_record_of_the_household() {
     let rules = rule_data();
-    let (mock, topics) = cluster(2, 1);
+    let mut pipeline = EmbeddedPipeline::new(1, 2).unwrap();
+    let topics = pipeline.topics().clone();
     // Household 10 gets a task, then the arrears are resolved: purged six months later.
     // Household 12 gets a task that stays open: never purged, its records stay.
+    let arrears = [
+        event("p1", "ARREARS", "512.40", t(2026, 10, 15), 10),
+        event("k1", "ARREARS", "300.00", t(2026, 10, 15), 12),
+    ];
+    produce(&pipeline, &topics.arrears(), &arrears);
+    pipeline.start_stages(rules, t(2026, 10, 15)).unwrap();
+    wait_processed(&mut pipeline, 2);
+    let m = pipeline.metrics().clone();
+    assert!(m.households_committed() >= 2, "both events committed");
+    // The bundles dispatched.
+    pipeline.advance_to(t(2026, 10, 20)).unwrap();
     produce(
-        &mock,
-        &topics.arrears(),
-        &[
-            event("p1", "ARREARS", "512.40", t(2026, 10, 15), 10),
-            event("k1", "ARREARS", "300.00", t(2026, 10, 15), 12),
-        ],
-    );
-    let clock = ManualClock::new(t(2026, 10, 15));
-    let m = metrics();
-    let ingest = spawn_ingest(
-        stage_config(&mock, &topics, "a"),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        m.clone(),
-    )
-    .unwrap();
-    let households = spawn_households(
-        stage_config(&mock, &topics, "a"),
-        rules.clone(),
-        Arc::new(clock.clone()),
-        m.clone(),
-        Arc::new(AutoCreate),
-    )
-    .unwrap();
-    wait_for(60, "both events committed", || {
-        m.households_committed() >= 2
-    });
-    clock.set(t(2026, 10, 20));
-    wait_for(60, "the bundles dispatched", || {
-        m.ticked_until_ms() >= t(2026, 10, 20).timestamp_millis()
-    });
-    produce(
-        &mock,
+        &pipeline,
         &topics.arrears(),
         &[event("p2", "RESOLVED", "0", t(2026, 10, 25), 10)],
     );
-    wait_for(60, "the resolution committed", || {
-        m.households_committed() >= 3
-    });
-    let until = t(2027, 6, 1);
-    clock.set(until);
-    wait_for(60, "ticks past the retention period", || {
-        m.ticked_until_ms() >= until.timestamp_millis()
-    });
-    ingest.stop().unwrap();
-    households.stop().unwrap();
+    wait_processed(&mut pipeline, 3);
+    assert!(m.households_committed() >= 3, "the resolution committed");
+    // Ticks past the retention period.
+    pipeline.advance_to(t(2027, 6, 1)).unwrap();
+    pipeline.stop_stages().unwrap();
 
     let report_prefix = format!("{}report.", topics.prefix());
-    let records = read_prefix(&mock, &report_prefix, 1, 30);
+    let records = read_prefix(&pipeline, &report_prefix, 1);
     // Latest value per (topic, key), in log order per partition.
     let mut latest: BTreeMap<(String, String), Option<Vec<u8>>> = BTreeMap::new();
     let mut written: BTreeSet<(String, String)> = BTreeSet::new();
     for r in &records {
-        let k = (r.topic.clone(), r.key.clone().unwrap());
-        if r.value.is_some() {
+        let k = (r.topic.clone(), r.key_text().unwrap());
+        if r.payload.is_some() {
             written.insert(k.clone());
         }
-        latest.insert(k, r.value.clone());
+        latest.insert(k, r.payload.clone());
     }
     let household_of = |v: &[u8]| -> String {
         let v: serde_json::Value = serde_json::from_slice(v).unwrap();
@@ -108,7 +82,7 @@ fn a_purge_tombstones_every_reporting_store_record_of_the_household() {
     // Household 10 is the one whose signal was resolved: its case record says so.
     let households_of: BTreeSet<String> = records
         .iter()
-        .filter_map(|r| r.value.as_deref())
+        .filter_map(|r| r.payload.as_deref())
         .map(household_of)
         .collect();
     assert_eq!(
@@ -118,7 +92,7 @@ fn a_purge_tombstones_every_reporting_store_record_of_the_household() {
     );
     let purged_id = records
         .iter()
-        .filter_map(|r| r.value.as_deref())
+        .filter_map(|r| r.payload.as_deref())
         .find(|v| String::from_utf8_lossy(v).contains("\"house_number\":10"))
         .map(household_of)
         .expect("a record with household 10's address");
@@ -128,8 +102,8 @@ fn a_purge_tombstones_every_reporting_store_record_of_the_household() {
     // Every record of the purged household ends as a tombstone; the other household's stay.
     let purged_keys: BTreeSet<(String, String)> = records
         .iter()
-        .filter(|r| r.value.as_deref().is_some_and(&purged_household))
-        .map(|r| (r.topic.clone(), r.key.clone().unwrap()))
+        .filter(|r| r.payload.as_deref().is_some_and(&purged_household))
+        .map(|r| (r.topic.clone(), r.key_text().unwrap()))
         .collect();
     assert!(
         purged_keys.iter().any(|(_, k)| k.starts_with("signal/"))

@@ -8,88 +8,77 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use common::*;
-use serde_json::json;
-use vroeg_engine::{AutoCreate, ManualClock, spawn_households, spawn_ingest};
+use vroeg_engine::embedded::EmbeddedPipeline;
+use vroeg_engine::{AutoCreate, ManualClock, Metrics, spawn_households, spawn_ingest};
+use vroeg_testkit::wait_for;
 
 #[test]
 fn restored_state_turns_young_arrears_into_a_task_on_day_30() {
     let rules = rule_data();
-    let (mock, topics) = cluster(2, 1);
+    let pipeline = EmbeddedPipeline::new(1, 2).unwrap();
+    let topics = pipeline.topics().clone();
     // Day 30 of arrears since 2026-09-01 is 2026-10-01 (D12).
-    let event = json!({
-        "event_id": "young-1", "creditor_id": "woonstad-rotterdam", "sector": "HUUR",
-        "event_type": "ARREARS", "customer_ref": "K-1", "arrears_amount": "512.40",
-        "arrears_since": "2026-09-01", "occurred_at": "2026-09-15T09:00:00Z",
-        "reminders_sent": 1, "personal_contact_attempted": true, "pointed_to_debt_help": true,
-        "data_sharing_offered": true, "objected": false, "consent_ref": null, "crisis": false,
-        "warm_handover": false, "end_of_supply_date": null,
-        "person": {"initials": "A.", "surname": "Dijk"},
-        "address": {"postcode": "3011AB", "house_number": 10}, "municipality_code": null
-    });
-    let input = Input {
-        key: "woonstad-rotterdam/K-1".into(),
-        value: serde_json::to_vec(&event).unwrap(),
-        at: t(2026, 9, 15),
-        valid: true,
-        partition: None,
-    };
-    produce(&mock, &topics.arrears(), std::slice::from_ref(&input));
+    let input = young_arrears();
+    produce(&pipeline, &topics.arrears(), std::slice::from_ref(&input));
 
+    // Stages of our own: the household stage is replaced half-way, ingest keeps running.
     let clock = ManualClock::new(t(2026, 9, 15));
-    let m1 = metrics();
+    let m1 = Arc::new(Metrics::new());
     let ingest = spawn_ingest(
-        stage_config(&mock, &topics, "a"),
+        pipeline.stage_config("a"),
         rules.clone(),
         Arc::new(clock.clone()),
         m1.clone(),
     )
     .unwrap();
     let first = spawn_households(
-        stage_config(&mock, &topics, "a"),
+        pipeline.stage_config("a"),
         rules.clone(),
         Arc::new(clock.clone()),
         m1.clone(),
         Arc::new(AutoCreate),
     )
     .unwrap();
-    wait_for(60, "the envelope to be committed", || {
+    wait_for(WITHIN, "the envelope to be committed", || {
         m1.households_committed() == 1
-    });
+    })
+    .unwrap();
     assert_eq!(m1.state_households.get(), 1);
     // Not yet due: a day before day 30, nothing goes out.
     clock.set(t(2026, 9, 30));
-    wait_for(30, "ticks to day 29", || {
+    wait_for(WITHIN, "ticks to day 29", || {
         m1.ticked_until_ms() >= t(2026, 9, 30).timestamp_millis()
-    });
+    })
+    .unwrap();
     assert_eq!(m1.tasks.get_or_create(&task_labels()).get(), 0);
     first.stop().unwrap();
 
     // A new instance (another transactional id, fresh metrics) restores from the changelog.
-    let m2 = metrics();
+    let m2 = Arc::new(Metrics::new());
     let second = spawn_households(
-        stage_config(&mock, &topics, "b"),
+        pipeline.stage_config("b"),
         rules.clone(),
         Arc::new(clock.clone()),
         m2.clone(),
         Arc::new(AutoCreate),
     )
     .unwrap();
-    wait_for(60, "the restore", || m2.is_ready());
+    wait_for(WITHIN, "the restore", || m2.is_ready()).unwrap();
     assert_eq!(m2.state_households.get(), 1, "state not restored");
     assert!(m2.restore_records.get() >= 2);
     // Day 30 the signal is judged and opens a case; the municipality's 24-hour bundling delay
     // then sends the task.
     let sent_by = t(2026, 10, 2) + TimeDelta::hours(1);
     clock.set(sent_by);
-    wait_for(30, "ticks past day 31", || {
+    wait_for(WITHIN, "ticks past day 31", || {
         m2.ticked_until_ms() >= sent_by.timestamp_millis()
-    });
+    })
+    .unwrap();
     // The new instance never re-read the envelope: the task came from restored state.
     assert_eq!(m2.households_committed(), 0);
-    let prefix = format!("{}outreach.", topics.prefix());
-    let tasks = read_prefix(&mock, &prefix, 1, 30);
+    let tasks = read_prefix(&pipeline, &outreach_prefix(&pipeline), 1);
     assert_eq!(tasks.len(), 1, "{tasks:?}");
-    let task = vroeg_codec::decode_outreach_task(tasks[0].value.as_deref().unwrap()).unwrap();
+    let task = vroeg_codec::decode_outreach_task(tasks[0].payload.as_deref().unwrap()).unwrap();
     assert_eq!(label(&task.status), "NEW");
     assert_eq!(task.version, 1);
     // Judged on day 30 (00:00 UTC), sent when the 24-hour bundle closed: exactly as offline.

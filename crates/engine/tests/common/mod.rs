@@ -1,6 +1,7 @@
-//! Shared test kit: rule data from the workspace's `config/`, a deterministic event fixture, and
-//! helpers to drive the engine on librdkafka's MockCluster. Waits poll with a deadline; nothing
-//! sleeps for a fixed time to "let things happen".
+//! The engine tests' fixtures: rule data from the workspace's `config/`, a deterministic event
+//! fixture and what the offline simulator decides for it, and thin adapters to the shared test
+//! support: the pipeline runs on `vroeg_engine::embedded::EmbeddedPipeline` (MockCluster),
+//! records go in and come back through `vroeg_testkit`, and waits poll with a deadline.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -9,39 +10,35 @@
     unreachable_pub
 )]
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message};
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseProducer, BaseRecord, DefaultProducerContext, Producer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vroeg_domain::config::config_load;
 use vroeg_domain::config::routing::RoutingTable;
 use vroeg_domain::config::routing_load;
 use vroeg_domain::contract::decision::DecisionKind;
 use vroeg_domain::contract::pseudonym::PseudonymKey;
 use vroeg_domain::household::simulation::Simulator;
-use vroeg_engine::{Metrics, RuleData, StageConfig};
-use vroeg_kafka::{ClientSettings, Topics};
+use vroeg_engine::RuleData;
+use vroeg_engine::embedded::EmbeddedPipeline;
 
-pub type Mock = MockCluster<'static, DefaultProducerContext>;
+use vroeg_testkit::{
+    Outgoing, Record, produce_all, read_from_start, topics_with_prefix, workspace_dir,
+};
+
+/// How long a test waits for anything the pipeline does.
+pub const WITHIN: Duration = Duration::from_secs(60);
 
 pub fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
 }
 
-fn config_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
-}
-
 fn read(name: &str) -> (String, String) {
-    let p = config_dir().join(name);
+    let p = workspace_dir().join("config").join(name);
     (
         p.display().to_string(),
         std::fs::read_to_string(&p).unwrap(),
@@ -216,6 +213,28 @@ pub fn fixture(households: u64, seed: u64) -> Vec<Input> {
     out.into_iter().map(|(_, _, i)| i).collect()
 }
 
+/// One young rent arrears of household 3011AB 10 (Rotterdam, 0599): since 2026-09-01, reported
+/// 2026-09-15 09:00, so judged on day 30 (2026-10-01).
+pub fn young_arrears() -> Input {
+    let event = json!({
+        "event_id": "young-1", "creditor_id": "woonstad-rotterdam", "sector": "HUUR",
+        "event_type": "ARREARS", "customer_ref": "K-1", "arrears_amount": "512.40",
+        "arrears_since": "2026-09-01", "occurred_at": "2026-09-15T09:00:00Z",
+        "reminders_sent": 1, "personal_contact_attempted": true, "pointed_to_debt_help": true,
+        "data_sharing_offered": true, "objected": false, "consent_ref": null, "crisis": false,
+        "warm_handover": false, "end_of_supply_date": null,
+        "person": {"initials": "A.", "surname": "Dijk"},
+        "address": {"postcode": "3011AB", "house_number": 10}, "municipality_code": null
+    });
+    Input {
+        key: "woonstad-rotterdam/K-1".into(),
+        value: serde_json::to_vec(&event).unwrap(),
+        at: t(2026, 9, 15),
+        valid: true,
+        partition: None,
+    }
+}
+
 /// (task_id, version, status) of every task the offline simulator decides for `inputs` with the
 /// clock advanced to `until`.
 pub fn simulated_tasks(
@@ -247,154 +266,76 @@ pub fn label<T: serde::Serialize>(v: &T) -> String {
         .to_owned()
 }
 
-/// A MockCluster with the pipeline's topics: inputs with `input_partitions`, internal and
-/// audit topics with `partitions`.
-pub fn cluster(partitions: i32, input_partitions: i32) -> (Mock, Topics) {
-    let mock = MockCluster::new(1).unwrap();
-    let topics = Topics::default();
-    for t in [topics.arrears(), topics.objections(), topics.feedback()] {
-        mock.create_topic(&t, input_partitions, 1).unwrap();
-    }
-    for t in [topics.households(), topics.state(), topics.audit()] {
-        mock.create_topic(&t, partitions, 1).unwrap();
-    }
-    mock.create_topic(&topics.rejected(), 1, 1).unwrap();
-    (mock, topics)
-}
-
-pub fn stage_config(mock: &Mock, topics: &Topics, instance: &str) -> StageConfig {
-    let mut c = StageConfig::new(
-        ClientSettings::new(mock.bootstrap_servers()),
-        topics.clone(),
-        instance,
-    );
-    c.session_timeout_ms = 6_000;
-    c.commit_interval = Duration::from_millis(50);
-    c.tick_interval = Duration::from_millis(20);
-    c.statistics_interval_ms = 500;
-    c.restore_timeout = Duration::from_secs(30);
-    c
-}
-
-pub fn produce(mock: &Mock, topic: &str, inputs: &[Input]) {
-    let p: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", mock.bootstrap_servers())
-        .set("enable.idempotence", "true")
-        .create()
-        .unwrap();
-    for i in inputs {
-        loop {
-            let mut r = BaseRecord::to(topic).key(&i.key).payload(&i.value);
-            if let Some(p) = i.partition {
-                r = r.partition(p);
-            }
-            match p.send(r) {
-                Ok(()) => break,
-                Err(_) => {
-                    p.poll(Duration::from_millis(10));
-                }
-            }
+/// Produces `inputs` to `topic` of the pipeline's cluster (each to its own partition if it has
+/// one), waiting until every one is acknowledged.
+pub fn produce(pipeline: &EmbeddedPipeline, topic: &str, inputs: &[Input]) {
+    let records = inputs.iter().map(|i| {
+        let r = Outgoing::new(topic, i.value.clone()).key(i.key.as_bytes());
+        match i.partition {
+            Some(p) => r.partition(p),
+            None => r,
         }
-    }
-    p.flush(Duration::from_secs(30)).unwrap();
+    });
+    produce_all(&pipeline.client_settings().brokers, records).unwrap();
 }
 
-/// Polls `cond` until it holds or `secs` pass; panics with `what` on timeout.
-pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// Reads `topics` from the beginning until `expected` records arrived and then no more for half
+/// a second (so a record beyond the expected ones shows too).
+pub fn read_topics(pipeline: &EmbeddedPipeline, topics: &[String], expected: usize) -> Vec<Record> {
+    let quiet = Duration::from_millis(500);
+    read_from_start(
+        &pipeline.client_settings().brokers,
+        topics,
+        WITHIN,
+        quiet,
+        |r| r.len() >= expected,
+    )
+    .unwrap()
 }
 
-/// A record read back.
-#[derive(Debug, Clone)]
-pub struct Read {
-    pub topic: String,
-    pub partition: i32,
-    pub key: Option<String>,
-    pub value: Option<Vec<u8>>,
-    pub headers: BTreeMap<String, String>,
+/// [`read_topics`] over every topic whose name starts with `prefix`.
+pub fn read_prefix(pipeline: &EmbeddedPipeline, prefix: &str, expected: usize) -> Vec<Record> {
+    let topics = topics_with_prefix(&pipeline.client_settings().brokers, prefix).unwrap();
+    read_topics(pipeline, &topics, expected)
 }
 
-/// Reads every record of every topic whose name starts with `prefix`, from the beginning, until
-/// `expected` records were read (then any stragglers for a moment), or `secs` pass.
-pub fn read_prefix(mock: &Mock, prefix: &str, expected: usize, secs: u64) -> Vec<Read> {
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", mock.bootstrap_servers())
-        .set("group.id", "test-reader")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    let md = c.fetch_metadata(None, Duration::from_secs(10)).unwrap();
-    let mut tpl = TopicPartitionList::new();
-    for t in md.topics().iter().filter(|t| t.name().starts_with(prefix)) {
-        for p in t.partitions() {
-            tpl.add_partition_offset(t.name(), p.id(), Offset::Beginning)
-                .unwrap();
-        }
-    }
-    drop(md);
-    c.assign(&tpl).unwrap();
-    drop(tpl);
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let mut quiet_since: Option<Instant> = None;
-    while Instant::now() < deadline {
-        match c.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
-                quiet_since = None;
-                let headers = m
-                    .headers()
-                    .map(|h| {
-                        h.iter()
-                            .map(|h| {
-                                (
-                                    h.key.to_owned(),
-                                    String::from_utf8_lossy(h.value.unwrap_or_default())
-                                        .into_owned(),
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out.push(Read {
-                    topic: m.topic().to_owned(),
-                    partition: m.partition(),
-                    key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
-                    value: m.payload().map(<[u8]>::to_vec),
-                    headers,
-                });
-            }
-            Some(Err(_)) => {}
-            None => {
-                if out.len() >= expected {
-                    let q = *quiet_since.get_or_insert_with(Instant::now);
-                    if q.elapsed() > Duration::from_millis(500) {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    out
+/// The outreach topics' prefix.
+pub fn outreach_prefix(pipeline: &EmbeddedPipeline) -> String {
+    format!("{}outreach.", pipeline.topics().prefix())
 }
 
-/// (task_id, version, status) of outreach records.
-pub fn task_set(records: &[Read]) -> BTreeSet<(String, u32, String)> {
+/// (task_id, version, status) of outreach records; each record's headers and key agree with its
+/// task.
+pub fn task_set(records: &[Record]) -> BTreeSet<(String, u32, String)> {
     records
         .iter()
         .map(|r| {
-            let task = vroeg_codec::decode_outreach_task(r.value.as_deref().unwrap()).unwrap();
-            assert_eq!(r.headers.get("task_id"), Some(&task.task_id));
-            assert_eq!(r.headers.get("version"), Some(&task.version.to_string()));
-            assert_eq!(r.key.as_deref(), Some(task.household_id.as_str()));
+            let task = vroeg_codec::decode_outreach_task(r.payload.as_deref().unwrap()).unwrap();
+            assert_eq!(r.header("task_id"), Some(task.task_id.as_str()));
+            assert_eq!(r.header("version"), Some(task.version.to_string().as_str()));
+            assert_eq!(r.key_text().as_deref(), Some(task.household_id.as_str()));
             (task.task_id, task.version, label(&task.status))
         })
         .collect()
 }
 
-pub fn metrics() -> Arc<Metrics> {
-    Arc::new(Metrics::new())
+/// Waits until both stages processed `inputs` input records; asserts ingest committed exactly
+/// that many. Returns the number of envelopes ingest wrote (all committed by the household
+/// stage).
+pub fn wait_processed(pipeline: &mut EmbeddedPipeline, inputs: usize) -> u64 {
+    pipeline.wait_until_processed(inputs as u64).unwrap();
+    let m = pipeline.metrics();
+    assert_eq!(m.ingest_committed(), inputs as u64);
+    m.out_count("ingest", &pipeline.topics().households())
+}
+
+/// `GET path` on the engine's HTTP endpoint: the whole response.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
 }
