@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{ClientContext, Offset, Statistics, TopicPartitionList};
 use vroeg_domain::contract::decision::{Decision, DecisionKind};
 use vroeg_domain::rules::{self, Admission};
@@ -20,7 +20,7 @@ use crate::error::{EngineError, Result};
 use crate::metrics::{DecisionLabels, RejectionLabels, SharedMetrics, StageLabels};
 use crate::records::{
     AuditEnvelope, Envelope, HEADER_REASON, HEADER_SOURCE_OFFSET, HEADER_SOURCE_PARTITION,
-    HEADER_SOURCE_TOPIC, SourcePos,
+    HEADER_SOURCE_TOPIC, SourcePos, headers,
 };
 use crate::shutdown::Shutdown;
 use crate::stage::{StageConfig, StageHandle};
@@ -303,23 +303,12 @@ impl IngestWorker {
     ) -> Result<()> {
         let partition = source.partition.to_string();
         let offset = source.offset.to_string();
-        let headers = OwnedHeaders::new()
-            .insert(Header {
-                key: HEADER_REASON,
-                value: Some(d.reason.as_bytes()),
-            })
-            .insert(Header {
-                key: HEADER_SOURCE_TOPIC,
-                value: Some(source.topic.as_bytes()),
-            })
-            .insert(Header {
-                key: HEADER_SOURCE_PARTITION,
-                value: Some(partition.as_bytes()),
-            })
-            .insert(Header {
-                key: HEADER_SOURCE_OFFSET,
-                value: Some(offset.as_bytes()),
-            });
+        let headers = headers(&[
+            (HEADER_REASON, d.reason.as_bytes()),
+            (HEADER_SOURCE_TOPIC, source.topic.as_bytes()),
+            (HEADER_SOURCE_PARTITION, partition.as_bytes()),
+            (HEADER_SOURCE_OFFSET, offset.as_bytes()),
+        ]);
         let topic = self.rejected_topic.clone();
         self.producer.send(Out {
             topic: &topic,

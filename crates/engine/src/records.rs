@@ -21,6 +21,18 @@ pub const HEADER_SOURCE_PARTITION: &str = "source_partition";
 /// Header on rejected records: its offset.
 pub const HEADER_SOURCE_OFFSET: &str = "source_offset";
 
+/// Record headers from `(name, value)` pairs, in order.
+pub(crate) fn headers(pairs: &[(&str, &[u8])]) -> rdkafka::message::OwnedHeaders {
+    pairs
+        .iter()
+        .fold(rdkafka::message::OwnedHeaders::new(), |h, (key, value)| {
+            h.insert(rdkafka::message::Header {
+                key,
+                value: Some(*value),
+            })
+        })
+}
+
 /// Changelog key of a partition's position record.
 pub const OFFSETS_KEY: &str = "__offsets__";
 /// Changelog key prefix of restore markers.

@@ -8,7 +8,7 @@ use std::time::Instant;
 use rdkafka::Offset;
 use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
-use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
+use rdkafka::message::{BorrowedMessage, Message, OwnedHeaders};
 use vroeg_domain::contract::decision::{Decision, DecisionKind};
 use vroeg_domain::contract::messages::CreditorStatus;
 use vroeg_domain::household::{Delivery, HouseholdPartition, RecordOrigin};
@@ -17,7 +17,9 @@ use vroeg_kafka::keys::{creditor_status_key, household_key};
 use super::{HouseholdWorker, STAGE, restore};
 use crate::error::{EngineError, Result};
 use crate::metrics::{DecisionLabels, StageLabels, TaskLabels, TxnLabels};
-use crate::records::{HEADER_TASK_ID, HEADER_VERSION, OFFSETS_KEY, Repartitioned, StateRecord};
+use crate::records::{
+    HEADER_TASK_ID, HEADER_VERSION, OFFSETS_KEY, Repartitioned, StateRecord, headers,
+};
 use crate::txn::Out;
 
 impl HouseholdWorker {
@@ -236,15 +238,10 @@ impl HouseholdWorker {
                     self.ensured.ensure(&topic)?;
                     let value = encode(task.as_ref(), &topic)?;
                     let version = task.version.to_string();
-                    let headers = OwnedHeaders::new()
-                        .insert(Header {
-                            key: HEADER_TASK_ID,
-                            value: Some(task.task_id.as_bytes()),
-                        })
-                        .insert(Header {
-                            key: HEADER_VERSION,
-                            value: Some(version.as_bytes()),
-                        });
+                    let headers = headers(&[
+                        (HEADER_TASK_ID, task.task_id.as_bytes()),
+                        (HEADER_VERSION, version.as_bytes()),
+                    ]);
                     self.send(&topic, key, &value, Some(headers))?;
                     self.metrics
                         .tasks
