@@ -94,6 +94,8 @@ pub enum IgnoredReason {
     UnknownArrears,
     /// Feedback for a case this household has no record of, or from another municipality.
     UnknownCase,
+    /// Older (`occurred_at`) than the newest event applied for the same account (RULES.md §3).
+    StaleEvent,
 }
 
 /// The kind of a decision and its own fields.

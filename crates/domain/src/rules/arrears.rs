@@ -1,6 +1,6 @@
 //! A creditor's arrears: from report to signal (RULES.md §1–§3), and resolution (§2).
 
-use super::case;
+use super::{case, standing};
 use super::state::{ArrearsRecord, ArrearsStage, CaseSignal, HouseholdState, PastSignal};
 use super::step::{Step, day_start, days_between, derived_id, plus_days};
 use super::{ids, reasons};
@@ -15,9 +15,10 @@ use crate::contract::messages::{
 use crate::contract::sector::LegalBasis;
 use crate::reporting::ddas::Signaalstatus;
 
-/// Handles an `ARREARS` or `RESOLVED` event for an existing household state.
+/// Handles an `ARREARS` or `RESOLVED` event for an existing household state. Nothing of a
+/// quarantined event (its person, contact or address) is stored: the person of a report is kept
+/// only with the arrears and the signal it makes (RULES.md §1).
 pub(super) fn on_event(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent) {
-    state.address = e.address.clone();
     match e.event_type {
         ArrearsEventType::Resolved => resolve(state, step, e),
         ArrearsEventType::Arrears => report(state, step, e),
@@ -28,7 +29,59 @@ fn same_person(a: &Person, b: &Person) -> bool {
     a.initials == b.initials && a.surname == b.surname && a.birth_date == b.birth_date
 }
 
+/// An escalation (RULES.md §3): `crisis` turning true, or a new `end_of_supply_date`. Never a
+/// herhaalde melding.
+fn escalates(rec: &ArrearsRecord, e: &ArrearsEvent) -> bool {
+    (e.crisis && !rec.crisis)
+        || (e.end_of_supply_date.is_some() && e.end_of_supply_date != rec.end_of_supply_date)
+}
+
+fn quarantine_objection(step: &mut Step<'_, '_>, e: &ArrearsEvent) {
+    step.emit(
+        ids::BASIS_OBJECTION,
+        reasons::objection(e.sector),
+        DecisionKind::Quarantined {
+            reason_code: QuarantineReason::Objection,
+            creditor_id: e.creditor_id.clone(),
+        },
+    );
+}
+
 fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent) {
+    // §1: the objection flag records an objection for the creditor (every account at the
+    // address) and quarantines this event; an objection stands until withdrawn.
+    if e.objected {
+        let start = step.out.len();
+        standing::record_objection(state, step, &e.creditor_id, &e.customer_ref);
+        quarantine_objection(step, e);
+        if let Some(q) = step.out.pop() {
+            step.out.insert(start, q);
+        }
+        return;
+    }
+    if state.objected(&e.creditor_id) {
+        quarantine_objection(step, e);
+        return;
+    }
+    if e.sector.legal_basis() == LegalBasis::Consent
+        && standing::consent_withdrawn(
+            state,
+            &e.creditor_id,
+            &e.customer_ref,
+            e.consent_ref.as_ref(),
+        )
+    {
+        step.emit(
+            ids::BASIS_CONSENT,
+            format!("{}: de toestemming van de inwoner is ingetrokken", e.sector),
+            DecisionKind::Quarantined {
+                reason_code: QuarantineReason::NoLegalBasis,
+                creditor_id: e.creditor_id.clone(),
+            },
+        );
+        return;
+    }
+
     // §4b "geen inwoner (meer)": hold back until a different person shows up at the address.
     if state.not_resident {
         let different = match (&e.person, &state.person) {
@@ -60,43 +113,6 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
             return;
         }
     }
-    if let Some(p) = &e.person {
-        state.person = Some(p.clone());
-    }
-
-    let standing = state
-        .standings
-        .iter()
-        .find(|s| s.creditor_id == e.creditor_id && s.customer_ref == e.customer_ref);
-    if standing.is_some_and(|s| s.objection) {
-        step.emit(
-            ids::BASIS_OBJECTION,
-            reasons::objection(e.sector),
-            DecisionKind::Quarantined {
-                reason_code: QuarantineReason::Objection,
-                creditor_id: e.creditor_id.clone(),
-            },
-        );
-        return;
-    }
-    if e.sector.legal_basis() == LegalBasis::Consent {
-        let withdrawn = standing.is_some_and(|s| {
-            s.withdrawn_consents
-                .iter()
-                .any(|c| c == "*" || Some(c) == e.consent_ref.as_ref())
-        });
-        if withdrawn {
-            step.emit(
-                ids::BASIS_CONSENT,
-                format!("{}: de toestemming van de inwoner is ingetrokken", e.sector),
-                DecisionKind::Quarantined {
-                    reason_code: QuarantineReason::NoLegalBasis,
-                    creditor_id: e.creditor_id.clone(),
-                },
-            );
-            return;
-        }
-    }
 
     let (Some(amount), Some(since)) = (e.arrears_amount, e.arrears_since) else {
         // `validate` guarantees both for ARREARS; nothing to do otherwise.
@@ -107,9 +123,12 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
         .arrears
         .iter()
         .position(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref);
+    let mut escalation = false;
     if let Some(i) = existing {
         let rec = &state.arrears[i];
+        escalation = escalates(rec, e);
         if rec.since == since
+            && !escalation
             && let ArrearsStage::Signalled {
                 signal_id,
                 amount: signalled,
@@ -166,6 +185,8 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
         data_sharing_offered: e.data_sharing_offered,
         min_payment_term_days: e.min_payment_term_days,
         stage: ArrearsStage::Waiting { due: step.now },
+        person: e.person.clone(),
+        address: Some(e.address.clone()),
     };
     let i = match existing {
         Some(i) => {
@@ -177,7 +198,9 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
             state.arrears.len() - 1
         }
     };
+    step.escalation = escalation;
     judge(state, step, i);
+    step.escalation = false;
 }
 
 /// The deterministic id of the signal that arrears report `event_id` makes.
@@ -372,7 +395,18 @@ pub(super) fn send_signal(
         end_of_supply_date: rec.end_of_supply_date,
         updated_signal,
         resolved: false,
+        person: rec.person.clone(),
+        address: rec.address.clone(),
+        reported_at: Some(rec.reported_at),
     };
+    // The household's person and address are those of its latest signal (never of a
+    // quarantined or objected event): what §4b's "a different person" compares against.
+    if rec.person.is_some() {
+        state.person.clone_from(&rec.person);
+    }
+    if let Some(a) = &rec.address {
+        state.address.clone_from(a);
+    }
     case::add_signal(state, step, signal);
     let case_id = state
         .case

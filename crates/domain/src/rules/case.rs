@@ -48,7 +48,7 @@ pub(super) fn add_signal(state: &mut HouseholdState, step: &mut Step<'_, '_>, si
         }
     }
 
-    let crisis = signal.crisis;
+    let crisis = signal.crisis || step.escalation;
     match state.case.as_mut() {
         Some(case) => {
             upsert(&mut case.signals, signal);
@@ -69,13 +69,12 @@ pub(super) fn add_signal(state: &mut HouseholdState, step: &mut Step<'_, '_>, si
                     );
                 }
             } else {
-                emit_version(
-                    state,
-                    step,
-                    TaskStatus::Updated,
-                    ids::CASE_UPDATE,
-                    "Zaak bijgewerkt",
-                );
+                let what = if step.escalation {
+                    "Zaak bijgewerkt: escalatie (crisis of nieuwe datum einde levering)"
+                } else {
+                    "Zaak bijgewerkt"
+                };
+                emit_version(state, step, TaskStatus::Updated, ids::CASE_UPDATE, what);
             }
         }
         None => {
@@ -90,9 +89,10 @@ pub(super) fn add_signal(state: &mut HouseholdState, step: &mut Step<'_, '_>, si
                 .municipality(state.municipality)
                 .map_or(24, |m| m.bundling_delay_hours);
             let dispatch_at = step.now + Duration::hours(i64::from(delay_hours));
+            let number = state.case_number();
             let case = CaseRecord {
-                case_id: format!("cs_{suffix}_{}", state.case_seq),
-                task_id: format!("tk_{suffix}_{}", state.case_seq),
+                case_id: format!("cs_{suffix}_{number}"),
+                task_id: format!("tk_{suffix}_{number}"),
                 municipality: state.municipality,
                 opened_at: step.now,
                 dispatch_at: Some(dispatch_at),
@@ -341,7 +341,26 @@ fn build_task(
     case.priority = Some(priority);
     case.due_date = Some(due);
 
-    let person = state.person.clone().unwrap_or_default();
+    // The contact comes only from reports admitted as signals of this case, newest first
+    // (RULES.md §1). Signals restored from records written before 2026-11-29 carry no person:
+    // then the household's person as it was kept then.
+    let modern = case.signals.iter().any(|s| s.reported_at.is_some());
+    let newest = case
+        .signals
+        .iter()
+        .filter(|s| s.person.is_some())
+        .max_by_key(|s| s.reported_at);
+    let (person, address) = match (newest, modern) {
+        (Some(s), _) => (
+            s.person.clone().unwrap_or_default(),
+            s.address.clone().unwrap_or_else(|| state.address.clone()),
+        ),
+        (None, true) => (crate::contract::messages::Person::default(), state.address.clone()),
+        (None, false) => (
+            state.person.clone().unwrap_or_default(),
+            state.address.clone(),
+        ),
+    };
     OutreachTask {
         task_id: case.task_id.clone(),
         version: case.version,
@@ -361,7 +380,7 @@ fn build_task(
             birth_date: person.birth_date,
             phone: person.phone,
             email: person.email,
-            address: state.address.clone(),
+            address,
         },
         reasons,
         total_amount,

@@ -24,6 +24,9 @@ pub(super) struct Step<'a, 'c> {
     pub(super) household_id: HouseholdId,
     /// Decisions so far, in order.
     pub(super) out: Vec<Decision>,
+    /// The signal being made is an escalation (RULES.md §3: crisis turning true, a new end of
+    /// supply): it goes out at once, never waiting in a bundle.
+    pub(super) escalation: bool,
 }
 
 impl<'a, 'c> Step<'a, 'c> {
@@ -40,6 +43,7 @@ impl<'a, 'c> Step<'a, 'c> {
             event_id,
             household_id,
             out: Vec::new(),
+            escalation: false,
         }
     }
 
@@ -143,6 +147,16 @@ pub(super) fn same_month(a: NaiveDate, b: NaiveDate) -> bool {
 pub(super) fn event_hash(event_id: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in event_id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The idempotency key's hash: FNV-1a over `scope`, a separator and the event id.
+pub(super) fn event_key_hash(scope: &str, event_id: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in scope.bytes().chain([0x1f]).chain(event_id.bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
