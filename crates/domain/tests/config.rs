@@ -409,7 +409,16 @@ fn municipality_overrides_and_errors() {
         &MIN_DEFAULTS.replace("retention_months = 6", "retention_months = 99"),
     );
     assert!(
-        e.contains("line 1, defaults: retention_months must be 1..=24"),
+        e.contains("line 1, defaults: retention_months must be 6..=24"),
+        "{e}"
+    );
+    // Issue #8: a retention shorter than the 6-month look-back is a configuration error.
+    let e = muni_err(
+        TWO_GEMEENTEN,
+        &MIN_DEFAULTS.replace("retention_months = 6", "retention_months = 3"),
+    );
+    assert!(
+        e.contains("retention_months = 3 is shorter than the 6-month look-back"),
         "{e}"
     );
 

@@ -18,7 +18,15 @@ fn tasks(ds: &[Decision]) -> Vec<OutreachTask> {
         .collect()
 }
 
-fn objection(id: &str, creditor: &str, customer_ref: &str, kind: &str, at: &str, pc: &str, nr: u32) -> String {
+fn objection(
+    id: &str,
+    creditor: &str,
+    customer_ref: &str,
+    kind: &str,
+    at: &str,
+    pc: &str,
+    nr: u32,
+) -> String {
     format!(
         r#"{{"event_id":"{id}","creditor_id":"{creditor}","customer_ref":"{customer_ref}","event_type":"{kind}","consent_ref":null,"occurred_at":"{at}","address":{{"postcode":"{pc}","house_number":{nr}}}}}"#
     )
@@ -38,13 +46,42 @@ fn has_signal_of(t: &OutreachTask, creditor: &str) -> bool {
 #[test]
 fn a_quarantined_events_person_never_becomes_the_contact() {
     let mut h = Harness::new();
-    let mut all = h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
-    all.extend(h.json(&objection("d0", "dunea", "K-dunea", "OBJECTION", "2026-10-12T09:00:00Z", "3011AB", 10)));
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
+    all.extend(h.json(&objection(
+        "d0",
+        "dunea",
+        "K-dunea",
+        "OBJECTION",
+        "2026-10-12T09:00:00Z",
+        "3011AB",
+        10,
+    )));
     all.extend(h.json(&arrears(
-        "d1", "dunea", "WATER", "90.00", "2026-09-01", "2026-10-13T09:00:00Z",
+        "d1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-01",
+        "2026-10-13T09:00:00Z",
         r#"{"person":{"initials":"Z.","surname":"Zwart","phone":"+31611111111"}}"#,
     )));
-    all.extend(h.json(&arrears("w2", "woonstad", "HUUR", "700.00", "2026-09-01", "2026-10-14T09:00:00Z", "")));
+    all.extend(h.json(&arrears(
+        "w2",
+        "woonstad",
+        "HUUR",
+        "700.00",
+        "2026-09-01",
+        "2026-10-14T09:00:00Z",
+        "",
+    )));
     let ts = tasks(&all);
     assert!(ts.len() >= 2, "{:?}", kinds(&all));
     for t in ts {
@@ -58,9 +95,33 @@ fn a_quarantined_events_person_never_becomes_the_contact() {
 #[test]
 fn the_objected_flag_stops_the_bundle_and_stands() {
     let mut h = Harness::new();
-    let mut all = h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
-    all.extend(h.json(&arrears("w2", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T12:00:00Z", r#"{"objected":true}"#)));
-    all.extend(h.json(&arrears("w3", "woonstad", "HUUR", "650.00", "2026-09-01", "2026-10-12T12:00:00Z", "")));
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
+    all.extend(h.json(&arrears(
+        "w2",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T12:00:00Z",
+        r#"{"objected":true}"#,
+    )));
+    all.extend(h.json(&arrears(
+        "w3",
+        "woonstad",
+        "HUUR",
+        "650.00",
+        "2026-09-01",
+        "2026-10-12T12:00:00Z",
+        "",
+    )));
     all.extend(h.advance(at("2026-12-01T00:00:00Z")));
     assert!(tasks(&all).is_empty(), "{:?}", kinds(&all));
 }
@@ -69,8 +130,24 @@ fn the_objected_flag_stops_the_bundle_and_stands() {
 #[test]
 fn an_objection_covers_every_account_of_the_creditor() {
     let mut h = Harness::new();
-    let mut all = h.json(&objection("o1", "woonstad", "K-1", "OBJECTION", "2026-10-01T09:00:00Z", "3011AB", 10));
-    all.extend(h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", r#"{"customer_ref":"K-2"}"#)));
+    let mut all = h.json(&objection(
+        "o1",
+        "woonstad",
+        "K-1",
+        "OBJECTION",
+        "2026-10-01T09:00:00Z",
+        "3011AB",
+        10,
+    ));
+    all.extend(h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        r#"{"customer_ref":"K-2"}"#,
+    )));
     all.extend(h.advance(at("2026-12-01T00:00:00Z")));
     assert!(tasks(&all).is_empty(), "{:?}", kinds(&all));
 }
@@ -81,12 +158,25 @@ fn an_objection_covers_every_account_of_the_creditor() {
 fn an_objection_withdraws_a_sent_signal_and_stops_updated_signals() {
     let mut h = Harness::new();
     let mut all = h.json(&arrears(
-        "e1", "eneco", "ENERGIE", "300.00", "2026-08-01", "2026-09-20T09:00:00Z",
+        "e1",
+        "eneco",
+        "ENERGIE",
+        "300.00",
+        "2026-08-01",
+        "2026-09-20T09:00:00Z",
         r#"{"reminders_sent":3,"min_payment_term_days":14}"#,
     ));
     all.extend(h.advance(at("2026-09-22T00:00:00Z")));
     assert_eq!(tasks(&all).len(), 1, "{:?}", kinds(&all));
-    let after = h.json(&objection("o1", "eneco", "K-eneco", "OBJECTION", "2026-09-25T09:00:00Z", "3011AB", 10));
+    let after = h.json(&objection(
+        "o1",
+        "eneco",
+        "K-eneco",
+        "OBJECTION",
+        "2026-09-25T09:00:00Z",
+        "3011AB",
+        10,
+    ));
     let t = tasks(&after);
     assert_eq!(t.len(), 1, "{:?}", kinds(&after));
     assert_eq!(t[0].status, TaskStatus::Withdrawn);
@@ -103,11 +193,35 @@ fn an_objection_withdraws_a_sent_signal_and_stops_updated_signals() {
 #[test]
 fn an_objection_removes_one_creditor_from_an_open_task() {
     let mut h = Harness::new();
-    let mut all = h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
-    all.extend(h.json(&arrears("d1", "dunea", "WATER", "90.00", "2026-09-01", "2026-10-10T10:00:00Z", "")));
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
+    all.extend(h.json(&arrears(
+        "d1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-01",
+        "2026-10-10T10:00:00Z",
+        "",
+    )));
     all.extend(h.advance(at("2026-10-12T00:00:00Z")));
     let case_id = tasks(&all)[0].case_id.clone();
-    let after = h.json(&objection("o1", "dunea", "K-dunea", "OBJECTION", "2026-10-12T09:00:00Z", "3011AB", 10));
+    let after = h.json(&objection(
+        "o1",
+        "dunea",
+        "K-dunea",
+        "OBJECTION",
+        "2026-10-12T09:00:00Z",
+        "3011AB",
+        10,
+    ));
     let t = tasks(&after);
     assert_eq!(t.len(), 1, "{:?}", kinds(&after));
     assert_eq!(t[0].status, TaskStatus::Updated);
@@ -127,9 +241,25 @@ fn an_objection_removes_one_creditor_from_an_open_task() {
 #[test]
 fn an_objection_outlives_retention() {
     let mut h = Harness::new();
-    let mut all = h.json(&objection("o1", "woonstad", "K-woonstad", "OBJECTION", "2026-03-01T09:00:00Z", "3011AB", 10));
+    let mut all = h.json(&objection(
+        "o1",
+        "woonstad",
+        "K-woonstad",
+        "OBJECTION",
+        "2026-03-01T09:00:00Z",
+        "3011AB",
+        10,
+    ));
     all.extend(h.advance(at("2026-12-01T00:00:00Z")));
-    all.extend(h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-11-01", "2026-12-10T09:00:00Z", "")));
+    all.extend(h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-11-01",
+        "2026-12-10T09:00:00Z",
+        "",
+    )));
     all.extend(h.advance(at("2027-01-01T00:00:00Z")));
     assert!(tasks(&all).is_empty(), "{:?}", kinds(&all));
 }
@@ -139,10 +269,27 @@ fn an_objection_outlives_retention() {
 #[test]
 fn an_objection_before_connection_still_holds() {
     let mut h = Harness::new();
-    let mut all = h.json(&objection("o1", "woonstad", "K-woonstad", "OBJECTION", "2026-10-01T09:00:00Z", "3511AA", 5));
-    h.municipalities.by_code.get_mut(&code("0344")).unwrap().connected = true;
+    let mut all = h.json(&objection(
+        "o1",
+        "woonstad",
+        "K-woonstad",
+        "OBJECTION",
+        "2026-10-01T09:00:00Z",
+        "3511AA",
+        5,
+    ));
+    h.municipalities
+        .by_code
+        .get_mut(&code("0344"))
+        .unwrap()
+        .connected = true;
     all.extend(h.json(&arrears(
-        "w1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z",
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
         r#"{"address":{"postcode":"3511AA","house_number":5}}"#,
     )));
     all.extend(h.advance(at("2026-12-01T00:00:00Z")));
@@ -153,10 +300,26 @@ fn an_objection_before_connection_still_holds() {
 #[test]
 fn a_crisis_on_unchanged_arrears_escalates_the_sent_task() {
     let mut h = Harness::new();
-    let mut all = h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
     all.extend(h.advance(at("2026-10-12T00:00:00Z")));
     assert_eq!(tasks(&all).len(), 1);
-    let esc = h.json(&arrears("w2", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-20T09:00:00Z", r#"{"crisis":true}"#));
+    let esc = h.json(&arrears(
+        "w2",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-20T09:00:00Z",
+        r#"{"crisis":true}"#,
+    ));
     let t = tasks(&esc);
     assert_eq!(t.len(), 1, "{:?}", kinds(&esc));
     assert_eq!(t[0].priority, Priority::Crisis);
@@ -167,8 +330,24 @@ fn a_crisis_on_unchanged_arrears_escalates_the_sent_task() {
 #[test]
 fn a_crisis_while_bundling_goes_out_at_once() {
     let mut h = Harness::new();
-    let mut all = h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
-    all.extend(h.json(&arrears("w2", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T11:00:00Z", r#"{"crisis":true}"#)));
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
+    all.extend(h.json(&arrears(
+        "w2",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T11:00:00Z",
+        r#"{"crisis":true}"#,
+    )));
     let t = tasks(&all);
     assert_eq!(t.len(), 1, "{:?}", kinds(&all));
     assert_eq!(t[0].priority, Priority::Crisis);
@@ -179,9 +358,25 @@ fn a_crisis_while_bundling_goes_out_at_once() {
 #[test]
 fn a_new_end_of_supply_date_updates_the_case() {
     let mut h = Harness::new();
-    let mut all = h.json(&arrears("d1", "dunea", "WATER", "90.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
+    let mut all = h.json(&arrears(
+        "d1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
     all.extend(h.advance(at("2026-10-12T00:00:00Z")));
-    let esc = h.json(&arrears("d2", "dunea", "WATER", "90.00", "2026-09-01", "2026-10-15T09:00:00Z", r#"{"end_of_supply_date":"2026-10-20"}"#));
+    let esc = h.json(&arrears(
+        "d2",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-01",
+        "2026-10-15T09:00:00Z",
+        r#"{"end_of_supply_date":"2026-10-20"}"#,
+    ));
     let t = tasks(&esc);
     assert_eq!(t.len(), 1, "{:?}", kinds(&esc));
     assert_eq!(t[0].priority, Priority::High);
@@ -192,18 +387,51 @@ fn a_new_end_of_supply_date_updates_the_case() {
 #[test]
 fn ids_are_never_reused_after_a_purge() {
     let mut h = Harness::new();
-    let mut all = h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-01-01", "2026-02-10T09:00:00Z", ""));
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-01-01",
+        "2026-02-10T09:00:00Z",
+        "",
+    ));
     all.extend(h.advance(at("2026-02-12T00:00:00Z")));
     let first = tasks(&all)[0].clone();
-    all.extend(h.json(&arrears("w1r", "woonstad", "RESOLVED", "0.00", "2026-01-01", "2026-02-13T09:00:00Z", r#"{"event_type":"RESOLVED","sector":"HUUR"}"#)));
+    all.extend(h.json(&arrears(
+        "w1r",
+        "woonstad",
+        "RESOLVED",
+        "0.00",
+        "2026-01-01",
+        "2026-02-13T09:00:00Z",
+        r#"{"event_type":"RESOLVED","sector":"HUUR"}"#,
+    )));
     all.extend(h.advance(at("2026-12-01T00:00:00Z")));
-    assert!(all.iter().any(|d| d.kind.name() == "PURGED"), "{:?}", kinds(&all));
-    let mut again = h.json(&arrears("w2", "woonstad", "HUUR", "800.00", "2026-11-01", "2026-12-10T09:00:00Z", ""));
+    assert!(
+        all.iter().any(|d| d.kind.name() == "PURGED"),
+        "{:?}",
+        kinds(&all)
+    );
+    let mut again = h.json(&arrears(
+        "w2",
+        "woonstad",
+        "HUUR",
+        "800.00",
+        "2026-11-01",
+        "2026-12-10T09:00:00Z",
+        "",
+    ));
     again.extend(h.advance(at("2026-12-12T00:00:00Z")));
     let second = tasks(&again)[0].clone();
     assert_ne!(first.task_id, second.task_id);
     assert_ne!(first.case_id, second.case_id);
-    let fb = h.json(&result("f-old", &first.case_id, "2026-12-13T09:00:00Z", "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"));
+    let fb = h.json(&result(
+        "f-old",
+        &first.case_id,
+        "2026-12-13T09:00:00Z",
+        "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering",
+    ));
     assert_eq!(kinds(&fb), vec!["IGNORED:unknown_case"]);
 }
 
@@ -212,15 +440,59 @@ fn ids_are_never_reused_after_a_purge() {
 #[test]
 fn idempotency_is_per_creditor_and_for_the_households_life() {
     let mut h = Harness::new();
-    let mut all = h.json(&arrears("1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
-    let d = h.json(&arrears("1", "dunea", "WATER", "90.00", "2026-09-01", "2026-10-10T10:00:00Z", ""));
-    assert!(!kinds(&d).contains(&"IGNORED:duplicate_event".to_owned()), "{:?}", kinds(&d));
+    let mut all = h.json(&arrears(
+        "1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
+    let d = h.json(&arrears(
+        "1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-01",
+        "2026-10-10T10:00:00Z",
+        "",
+    ));
+    assert!(
+        !kinds(&d).contains(&"IGNORED:duplicate_event".to_owned()),
+        "{:?}",
+        kinds(&d)
+    );
     all.extend(h.advance(at("2026-10-12T00:00:00Z")));
-    all.extend(h.json(&arrears("2", "woonstad", "HUUR", "0.00", "2026-09-01", "2026-10-13T09:00:00Z", r#"{"event_type":"RESOLVED"}"#)));
+    all.extend(h.json(&arrears(
+        "2",
+        "woonstad",
+        "HUUR",
+        "0.00",
+        "2026-09-01",
+        "2026-10-13T09:00:00Z",
+        r#"{"event_type":"RESOLVED"}"#,
+    )));
     for i in 0..40 {
-        h.json(&arrears(&format!("z{i}"), "cz", "ZORG", "100.00", "2026-09-01", &format!("2026-10-14T{:02}:{:02}:00Z", i / 60, i % 60), ""));
+        h.json(&arrears(
+            &format!("z{i}"),
+            "cz",
+            "ZORG",
+            "100.00",
+            "2026-09-01",
+            &format!("2026-10-14T{:02}:{:02}:00Z", i / 60, i % 60),
+            "",
+        ));
     }
-    let again = h.json(&arrears("1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
+    let again = h.json(&arrears(
+        "1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
     assert!(tasks(&again).is_empty(), "{:?}", kinds(&again));
     assert_eq!(kinds(&again), vec!["IGNORED:duplicate_event"]);
 }
@@ -229,9 +501,33 @@ fn idempotency_is_per_creditor_and_for_the_households_life() {
 #[test]
 fn an_older_report_for_an_account_is_stale() {
     let mut h = Harness::new();
-    h.json(&arrears("w1", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
+    h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
     h.advance(at("2026-10-12T00:00:00Z"));
-    h.json(&arrears("w2", "woonstad", "HUUR", "0.00", "2026-09-01", "2026-10-13T09:00:00Z", r#"{"event_type":"RESOLVED"}"#));
-    let old = h.json(&arrears("w1-resent", "woonstad", "HUUR", "600.00", "2026-09-01", "2026-10-10T09:00:00Z", ""));
+    h.json(&arrears(
+        "w2",
+        "woonstad",
+        "HUUR",
+        "0.00",
+        "2026-09-01",
+        "2026-10-13T09:00:00Z",
+        r#"{"event_type":"RESOLVED"}"#,
+    ));
+    let old = h.json(&arrears(
+        "w1-resent",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
     assert_eq!(kinds(&old), vec!["IGNORED:stale_event"]);
 }

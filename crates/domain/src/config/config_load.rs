@@ -515,6 +515,8 @@ struct RawMunicipalityOverride {
 const MAX_BUNDLING_DELAY_HOURS: u32 = 168;
 /// Retention beyond two years is not defensible under AVG data minimisation.
 const MAX_RETENTION_MONTHS: u32 = 24;
+/// The statutory look-back (RULES.md §3): retention is never shorter.
+const LOOKBACK_MONTHS: u32 = 6;
 
 /// Parses the municipality list (`config/data/gemeenten.csv`, CBS) and the registry choices
 /// (`config/municipalities.toml`: defaults and per-municipality overrides).
@@ -623,12 +625,47 @@ fn validate_choices(
             "bundling_delay_hours must be 0..={MAX_BUNDLING_DELAY_HOURS}, got {bundling_delay_hours}"
         ));
     }
-    if !(1..=MAX_RETENTION_MONTHS).contains(&retention_months) {
+    if retention_months < LOOKBACK_MONTHS {
         return Err(format!(
-            "retention_months must be 1..={MAX_RETENTION_MONTHS}, got {retention_months}"
+            "retention_months = {retention_months} is shorter than the {LOOKBACK_MONTHS}-month \
+             look-back (RULES.md §3, §6): OPEENVOLGEND and \"al bekend\" would be lost; \
+             set it to at least {LOOKBACK_MONTHS}"
+        ));
+    }
+    if retention_months > MAX_RETENTION_MONTHS {
+        return Err(format!(
+            "retention_months must be {LOOKBACK_MONTHS}..={MAX_RETENTION_MONTHS}, got {retention_months}"
         ));
     }
     Ok(())
+}
+
+/// Checks the registry against the rule book: no municipality may keep data for less than the
+/// longest look-back of any rule set (RULES.md §6: a shorter setting is a configuration error).
+pub fn check_retention_covers_lookback(
+    source_name: &str,
+    rules: &RuleBook,
+    municipalities: &MunicipalityRegistry,
+) -> Result<(), ConfigError> {
+    let Some(lookback) = rules.sets.iter().map(|s| s.lookback_months).max() else {
+        return Ok(());
+    };
+    match municipalities
+        .by_code
+        .values()
+        .find(|m| m.retention_months < lookback)
+    {
+        Some(m) => Err(ConfigError::new(
+            source_name,
+            format!("overrides.\"{}\"", m.code),
+            format!(
+                "retention_months = {} is shorter than the rule book's look-back of {lookback} \
+                 months (RULES.md §6); set it to at least {lookback}",
+                m.retention_months
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Reads `gemeenten.csv` (`code,name,...`, columns found by name) into code -> name.

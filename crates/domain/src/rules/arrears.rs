@@ -1,8 +1,8 @@
 //! A creditor's arrears: from report to signal (RULES.md §1–§3), and resolution (§2).
 
-use super::{case, standing};
 use super::state::{ArrearsRecord, ArrearsStage, CaseSignal, HouseholdState, PastSignal};
 use super::step::{Step, day_start, days_between, derived_id, plus_days};
+use super::{case, standing};
 use super::{ids, reasons};
 use crate::config::SectorRule;
 use crate::contract::decision::{

@@ -355,7 +355,10 @@ fn build_task(
             s.person.clone().unwrap_or_default(),
             s.address.clone().unwrap_or_else(|| state.address.clone()),
         ),
-        (None, true) => (crate::contract::messages::Person::default(), state.address.clone()),
+        (None, true) => (
+            crate::contract::messages::Person::default(),
+            state.address.clone(),
+        ),
         (None, false) => (
             state.person.clone().unwrap_or_default(),
             state.address.clone(),

@@ -7,11 +7,11 @@ use super::step::{
     Step, day_start, days_between, derived_id, event_hash, event_key_hash, minus_months, plus_days,
     plus_months,
 };
-use crate::contract::address::{Address, HouseNumber, Postcode};
-use crate::contract::municipality::Gemeentecode;
 use super::{Admitted, RuleContext, arrears, case, feedback, ids, standing};
+use crate::contract::address::{Address, HouseNumber, Postcode};
 use crate::contract::decision::{Decision, DecisionKind, IgnoredReason};
 use crate::contract::messages::{InputEvent, TaskStatus};
+use crate::contract::municipality::Gemeentecode;
 
 /// Retention when the municipality is unknown to the registry (it always is known in practice).
 const DEFAULT_RETENTION_MONTHS: u32 = 6;

@@ -28,8 +28,8 @@ pub use admit::{Admission, Admitted, admit, case_household, rejected};
 pub use feedback::creditor_status_for;
 pub use household::{apply, next_wakeup, tick};
 pub use state::{
-    ArrearsRecord, ArrearsStage, CaseRecord, CaseSignal, ClosedCase, HouseholdState, PastSignal,
-    Standing,
+    AccountClock, ArrearsRecord, ArrearsStage, CaseRecord, CaseSignal, ClosedCase, HouseholdState,
+    PastSignal, Standing,
 };
 
 use crate::config::routing::RoutingTable;

@@ -228,8 +228,7 @@ pub(super) fn consent_withdrawn(
     state.standings.iter().any(|s| {
         s.creditor_id == creditor_id
             && (s.customer_ref == customer_ref || s.customer_ref.is_empty())
-            && s
-                .withdrawn_consents
+            && s.withdrawn_consents
                 .iter()
                 .any(|c| c == "*" || Some(c) == consent_ref)
     })
