@@ -358,6 +358,32 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
         return;
     }
 
+    // §4b "geen inwoner (meer)": also a signal that becomes due by timer is held back.
+    if state.not_resident {
+        step.emit(
+            ids::ROUTING_NOT_RESIDENT,
+            format!(
+                "{}: de gemeente meldde dat de persoon hier niet (meer) woont; signaal wordt achtergehouden",
+                rec.sector
+            ),
+            DecisionKind::NotRouted {
+                reason_code: NotRoutedReason::NotResident,
+                municipality_code: Some(state.municipality),
+            },
+        );
+        step.creditor_status(
+            &rec.creditor_id,
+            &rec.customer_ref,
+            &signal_id,
+            CreditorStatusValue::NotPickedUp,
+        );
+        state.arrears[i].stage = ArrearsStage::Suppressed {
+            signal_id,
+            amount: rec.amount,
+        };
+        return;
+    }
+
     // A valid signal.
     let updated_signal = rule
         .updated_signal_after_days

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 
 use super::reasons;
 use super::state::{CaseRecord, CaseSignal, HouseholdState};
-use super::step::{Step, days_between, minus_months, plus_days, same_month};
+use super::step::{Step, days_between, minus_months, plus_days};
 use crate::config::Deadlines;
 use crate::contract::decision::{DecisionKind, PendingReason};
 use crate::contract::messages::{
@@ -214,14 +214,14 @@ pub(super) fn classify(
     today: NaiveDate,
     lookback_months: u32,
 ) -> Classification {
-    // Resolved signals still count: they were signals in that month, and a case's
-    // classification should not flip back when one creditor is paid.
-    let signals = &case.signals;
-    let meervoudig = signals.iter().any(|a| {
-        signals
-            .iter()
-            .any(|b| a.creditor_id != b.creditor_id && same_month(a.signalled_on, b.signalled_on))
-    });
+    // RULES.md §3 (2026-11-29): a signal counts in every calendar month in which it is open
+    // (sent and not resolved). Every unresolved signal of the open case is open today, so two
+    // different creditors among them share this month — also when one joined later or they
+    // straddle a month boundary. A resolved signal no longer counts.
+    let mut open = case.signals.iter().filter(|s| !s.resolved);
+    let meervoudig = open
+        .next()
+        .is_some_and(|first| open.any(|s| s.creditor_id != first.creditor_id));
     if meervoudig {
         return Classification::Meervoudig;
     }
@@ -399,17 +399,19 @@ fn known_to_debt_help_update(
     step: &mut Step<'_, '_>,
     signal: CaseSignal,
 ) {
-    let Some(closed) = state.last_closed.as_mut() else {
+    let Some(closed) = state.last_closed.take() else {
         return;
     };
-    closed.version += 1;
+    // The closed case is reopened as the household's open case, marked known to debt help: its
+    // signals give their creditors a status like any other, and the municipality's feedback on
+    // it is accepted (RULES.md §4b, 2026-11-29).
     let mut case = CaseRecord {
-        case_id: closed.case_id.clone(),
-        task_id: closed.task_id.clone(),
+        case_id: closed.case_id,
+        task_id: closed.task_id,
         municipality: closed.municipality,
         opened_at: step.now,
         dispatch_at: None,
-        version: closed.version,
+        version: closed.version + 1,
         signals: vec![signal],
         classification: None,
         priority: None,
@@ -421,6 +423,7 @@ fn known_to_debt_help_update(
         picked_up_told: Vec::new(),
     };
     let task = build_task(state, &mut case, step, TaskStatus::Updated);
+    state.case = Some(case);
     let mut reason = String::with_capacity(160 + joined_len(&task.reasons));
     let _ = write!(
         reason,

@@ -318,9 +318,11 @@ fn purge_at(household: &HouseholdState, ctx: &RuleContext<'_>) -> Option<DateTim
         .municipalities
         .get(household.municipality)
         .map_or(DEFAULT_RETENTION_MONTHS, |m| m.retention_months);
-    Some(day_start(plus_months(
-        household.last_activity.date_naive(),
-        months,
+    // The day after the last look-back day: a signal on that last day must still find the
+    // household's history (OPEENVOLGEND, "al bekend"), so the purge is at 00:00 of the next day.
+    Some(day_start(plus_days(
+        plus_months(household.last_activity.date_naive(), months),
+        1,
     )))
 }
 

@@ -1,7 +1,7 @@
 //! The working context of one rule evaluation: the time, the configuration, the causing event
 //! and the decisions made so far.
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 
 use super::RuleContext;
 use crate::config::{Municipality, RuleSet};
@@ -135,11 +135,6 @@ pub(super) fn minus_months(date: NaiveDate, n: u32) -> NaiveDate {
 pub(super) fn plus_months(date: NaiveDate, n: u32) -> NaiveDate {
     date.checked_add_months(Months::new(n))
         .unwrap_or(NaiveDate::MAX)
-}
-
-/// Same calendar month.
-pub(super) fn same_month(a: NaiveDate, b: NaiveDate) -> bool {
-    a.year() == b.year() && a.month() == b.month()
 }
 
 /// A stable 64-bit hash (FNV-1a) of an event id, for the idempotency ring. Stable across

@@ -1,0 +1,235 @@
+//! Issue #8, matching, feedback and retention bullets (RULES.md §3, §4b, §6 as made precise on
+//! 2026-11-29).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::*;
+use vroeg_domain::decision::{Decision, DecisionKind};
+use vroeg_domain::messages::{Classification, CreditorStatusValue, OutreachTask};
+
+fn tasks(ds: &[Decision]) -> Vec<OutreachTask> {
+    ds.iter()
+        .filter_map(|d| match &d.kind {
+            DecisionKind::Task { task } => Some((**task).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn feedback(id: &str, case_id: &str, at: &str, body: &str) -> String {
+    format!(
+        r#"{{"event_id":"{id}","case_id":"{case_id}","municipality_code":"0599","occurred_at":"{at}",{body}}}"#
+    )
+}
+
+fn result(id: &str, case_id: &str, at: &str, resultaat: &str) -> String {
+    feedback(
+        id,
+        case_id,
+        at,
+        &format!(r#""event_type":"CASE_RESULT","resultaat":"{resultaat}""#),
+    )
+}
+
+/// Two creditors open in the same month across a month boundary: MEERVOUDIG.
+#[test]
+fn two_creditors_straddling_a_month_boundary_are_meervoudig() {
+    let mut h = Harness::new();
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-08-25",
+        "2026-09-29T09:00:00Z",
+        "",
+    ));
+    all.extend(h.advance(at("2026-10-01T00:00:00Z")));
+    all.extend(h.json(&arrears(
+        "d1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-01",
+        "2026-10-02T09:00:00Z",
+        "",
+    )));
+    let t = tasks(&all);
+    let last = t.last().unwrap();
+    assert_eq!(
+        last.classification,
+        Classification::Meervoudig,
+        "{:?}",
+        kinds(&all)
+    );
+}
+
+/// A resolved signal no longer counts.
+#[test]
+fn a_resolved_signal_no_longer_makes_a_case_meervoudig() {
+    let mut h = Harness::new();
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-05T09:00:00Z",
+        "",
+    ));
+    all.extend(h.advance(at("2026-10-07T00:00:00Z")));
+    all.extend(h.json(&arrears(
+        "w2",
+        "woonstad",
+        "HUUR",
+        "0.00",
+        "2026-09-01",
+        "2026-10-08T09:00:00Z",
+        r#"{"event_type":"RESOLVED"}"#,
+    )));
+    all.extend(h.json(&arrears(
+        "d1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-01",
+        "2026-10-09T09:00:00Z",
+        "",
+    )));
+    let t = tasks(&all);
+    assert_eq!(
+        t.last().unwrap().classification,
+        Classification::Enkelvoudig,
+        "{:?}",
+        kinds(&all)
+    );
+}
+
+/// A purge at 00:00 of the last look-back day would lose OPEENVOLGEND: the household is kept
+/// through that day.
+#[test]
+fn the_last_look_back_day_still_finds_the_earlier_signal() {
+    let mut h = Harness::new();
+    // A crisis goes out at once; resolved the same day: last activity and signal 2026-02-10.
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-01-01",
+        "2026-02-10T09:00:00Z",
+        r#"{"crisis":true}"#,
+    ));
+    all.extend(h.json(&arrears(
+        "w2",
+        "woonstad",
+        "HUUR",
+        "0.00",
+        "2026-01-01",
+        "2026-02-10T10:00:00Z",
+        r#"{"event_type":"RESOLVED"}"#,
+    )));
+    // The look-back from 2026-08-10 reaches back to 2026-02-10 inclusive: the household must
+    // not have been purged at 00:00 that day.
+    let back = h.json(&arrears(
+        "d1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-07-01",
+        "2026-08-10T09:00:00Z",
+        "",
+    ));
+    all.extend(back);
+    all.extend(h.advance(at("2026-08-13T00:00:00Z")));
+    let t = tasks(&all);
+    assert_eq!(
+        t.last().unwrap().classification,
+        Classification::Opeenvolgend,
+        "{:?}",
+        kinds(&all)
+    );
+}
+
+/// After "geen inwoner (meer)", a signal that ages by timer is held back too.
+#[test]
+fn not_resident_holds_back_timer_aged_signals() {
+    let mut h = Harness::new();
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-05T09:00:00Z",
+        "",
+    ));
+    all.extend(h.json(&arrears(
+        "d1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-25",
+        "2026-10-05T10:00:00Z",
+        "",
+    )));
+    all.extend(h.advance(at("2026-10-07T00:00:00Z")));
+    let case_id = tasks(&all)[0].case_id.clone();
+    h.json(&result(
+        "f1",
+        &case_id,
+        "2026-10-08T09:00:00Z",
+        "Persoon is geen inwoner (meer) in de gemeente",
+    ));
+    let later = h.advance(at("2026-11-15T00:00:00Z"));
+    assert!(tasks(&later).is_empty(), "{:?}", kinds(&later));
+    assert!(later.iter().any(|d| matches!(&d.kind,
+        DecisionKind::CreditorStatus { creditor_id, status: CreditorStatusValue::NotPickedUp, .. } if creditor_id == "dunea")));
+}
+
+/// Signals joining a case closed "al bekend" give their creditor a status, and feedback on
+/// that case is accepted.
+#[test]
+fn a_case_closed_al_bekend_accepts_feedback_for_later_signals() {
+    let mut h = Harness::new();
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-09-01",
+        "2026-10-05T09:00:00Z",
+        "",
+    ));
+    all.extend(h.advance(at("2026-10-07T00:00:00Z")));
+    let case_id = tasks(&all)[0].case_id.clone();
+    h.json(&result(
+        "f1",
+        &case_id,
+        "2026-10-08T09:00:00Z",
+        "Inwoner al bekend bij schuldhulpverlening",
+    ));
+    let joined = h.json(&arrears(
+        "d1",
+        "dunea",
+        "WATER",
+        "90.00",
+        "2026-09-01",
+        "2026-10-10T09:00:00Z",
+        "",
+    ));
+    let t = tasks(&joined);
+    assert_eq!(t.len(), 1, "{:?}", kinds(&joined));
+    assert!(t[0].known_to_debt_help);
+    assert_eq!(t[0].case_id, case_id);
+    let fb = h.json(&result(
+        "f2",
+        &case_id,
+        "2026-10-20T09:00:00Z",
+        "(Budget)advies en/of quick fix",
+    ));
+    assert!(fb.iter().any(|d| matches!(&d.kind,
+        DecisionKind::CreditorStatus { creditor_id, status: CreditorStatusValue::PickedUp, .. } if creditor_id == "dunea")),
+        "{:?}", kinds(&fb));
+}
