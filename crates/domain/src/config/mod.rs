@@ -156,12 +156,13 @@ impl CreditorRegistry {
     pub fn check(&self, creditor_id: &str, sector: Sector) -> Result<(), String> {
         match self.by_id.get(creditor_id) {
             Some(c) if c.sector == sector => Ok(()),
+            // The reason never repeats an input value (CONTRACT.md 1.1): not the creditor id.
             Some(c) => Err(format!(
-                "creditor {creditor_id} is registered as {}, not {sector}",
+                "the creditor is registered for sector {}, not the sector this event names",
                 c.sector
             )),
             None if self.allow_unregistered => Ok(()),
-            None => Err(format!("creditor {creditor_id} is not registered")),
+            None => Err("the creditor is not registered".to_owned()),
         }
     }
 }

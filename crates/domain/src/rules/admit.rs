@@ -31,6 +31,8 @@ pub enum Admission {
 
 /// The REJECTED decision for input that breaks the contract.
 pub fn rejected(errors: Vec<FieldError>, event_id: Option<String>, now: DateTime<Utc>) -> Decision {
+    // Never an input value in a rejection: not in the reason, not in the errors.
+    let errors: Vec<FieldError> = errors.iter().map(FieldError::without_values).collect();
     let reason = format!(
         "ongeldig bericht: {}",
         errors
