@@ -56,7 +56,6 @@ fn a_household_record_as_this_version_writes_it_round_trips() {
     state.standings[0].since = Some("2026-10-01".parse().unwrap());
     let signal = &mut state.case.as_mut().unwrap().signals[0];
     signal.person = state.person.clone();
-    signal.address = Some(state.address.clone());
     signal.reported_at = Some("2026-10-10T09:00:00Z".parse().unwrap());
     let v1 = statecodec::encode_household(9, &state, &["0599:k".to_owned()]).unwrap();
     match statecodec::decode(&v1).unwrap() {

@@ -74,7 +74,22 @@ pub fn scrub_values(problem: &str) -> String {
         rest = &rest[token_end..];
     }
     out.push_str(rest);
-    out
+    drop_trailing_value(out)
+}
+
+/// `"... decimals: 12.345"` (or `"...: 12.345 at line 1 column 9"`) → `"... decimals"`: a bare
+/// one-word value after the last `": "` is a value too.
+fn drop_trailing_value(text: String) -> String {
+    let (body, tail) = match text.find(" at line ") {
+        Some(i) => text.split_at(i),
+        None => (text.as_str(), ""),
+    };
+    match body.rfind(": ") {
+        Some(i) if !body[i + 2..].is_empty() && !body[i + 2..].contains(' ') => {
+            format!("{}{tail}", &body[..i])
+        }
+        _ => text,
+    }
 }
 
 impl std::fmt::Display for FieldError {

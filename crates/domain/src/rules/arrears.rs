@@ -114,6 +114,11 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
         }
     }
 
+    // The address as this admitted report gives it (street, city): the task's contact address.
+    if state.address != e.address {
+        state.address.clone_from(&e.address);
+    }
+
     let (Some(amount), Some(since)) = (e.arrears_amount, e.arrears_since) else {
         // `validate` guarantees both for ARREARS; nothing to do otherwise.
         return;
@@ -186,7 +191,6 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
         min_payment_term_days: e.min_payment_term_days,
         stage: ArrearsStage::Waiting { due: step.now },
         person: e.person.clone(),
-        address: Some(e.address.clone()),
     };
     let i = match existing {
         Some(i) => {
@@ -422,16 +426,12 @@ pub(super) fn send_signal(
         updated_signal,
         resolved: false,
         person: rec.person.clone(),
-        address: rec.address.clone(),
         reported_at: Some(rec.reported_at),
     };
-    // The household's person and address are those of its latest signal (never of a
-    // quarantined or objected event): what §4b's "a different person" compares against.
+    // The household's person is that of its latest signal (never of a quarantined or objected
+    // event): what §4b's "a different person" compares against.
     if rec.person.is_some() {
         state.person.clone_from(&rec.person);
-    }
-    if let Some(a) = &rec.address {
-        state.address.clone_from(a);
     }
     case::add_signal(state, step, signal);
     let case_id = state

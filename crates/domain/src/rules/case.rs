@@ -344,26 +344,19 @@ fn build_task(
     // The contact comes only from reports admitted as signals of this case, newest first
     // (RULES.md §1). Signals restored from records written before 2026-11-29 carry no person:
     // then the household's person as it was kept then.
-    let modern = case.signals.iter().any(|s| s.reported_at.is_some());
+    // A version without signals (withdrawn after an objection) carries no person at all.
+    let modern = case.signals.is_empty() || case.signals.iter().any(|s| s.reported_at.is_some());
     let newest = case
         .signals
         .iter()
         .filter(|s| s.person.is_some())
         .max_by_key(|s| s.reported_at);
-    let (person, address) = match (newest, modern) {
-        (Some(s), _) => (
-            s.person.clone().unwrap_or_default(),
-            s.address.clone().unwrap_or_else(|| state.address.clone()),
-        ),
-        (None, true) => (
-            crate::contract::messages::Person::default(),
-            state.address.clone(),
-        ),
-        (None, false) => (
-            state.person.clone().unwrap_or_default(),
-            state.address.clone(),
-        ),
+    let person = match (newest, modern) {
+        (Some(s), _) => s.person.clone().unwrap_or_default(),
+        (None, true) => crate::contract::messages::Person::default(),
+        (None, false) => state.person.clone().unwrap_or_default(),
     };
+    let address = state.address.clone();
     OutreachTask {
         task_id: case.task_id.clone(),
         version: case.version,

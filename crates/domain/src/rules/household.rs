@@ -10,7 +10,7 @@ use super::step::{
 use super::{Admitted, RuleContext, arrears, case, feedback, ids, standing};
 use crate::contract::address::{Address, HouseNumber, Postcode};
 use crate::contract::decision::{Decision, DecisionKind, IgnoredReason};
-use crate::contract::messages::{InputEvent, TaskStatus};
+use crate::contract::messages::{ArrearsEvent, ArrearsEventType, InputEvent, TaskStatus};
 use crate::contract::municipality::Gemeentecode;
 
 /// Retention when the municipality is unknown to the registry (it always is known in practice).
@@ -82,29 +82,18 @@ pub fn apply(
     }
 
     // Per account, a report older than the newest applied is stale: recorded, not applied.
-    if let InputEvent::Arrears(e) = &input.event {
-        match household
-            .accounts
-            .iter_mut()
-            .find(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref)
-        {
-            Some(a) if a.newest > e.occurred_at => {
-                step.emit(
-                    ids::IDEMPOTENCY_STALE,
-                    "ouder bericht voor deze rekening dan het laatst verwerkte; vastgelegd, niet toegepast".to_owned(),
-                    DecisionKind::Ignored {
-                        reason_code: IgnoredReason::StaleEvent,
-                    },
-                );
-                return step.out;
-            }
-            Some(a) => a.newest = e.occurred_at,
-            None => household.accounts.push(AccountClock {
-                creditor_id: e.creditor_id.clone(),
-                customer_ref: e.customer_ref.clone(),
-                newest: e.occurred_at,
-            }),
-        }
+    if let InputEvent::Arrears(e) = &input.event
+        && is_stale(household, e)
+    {
+        step.emit(
+            ids::IDEMPOTENCY_STALE,
+            "ouder bericht voor deze rekening dan het laatst verwerkte; vastgelegd, niet toegepast"
+                .to_owned(),
+            DecisionKind::Ignored {
+                reason_code: IgnoredReason::StaleEvent,
+            },
+        );
+        return step.out;
     }
 
     // An objection (event or flag) or a withdrawn consent is recorded whatever the routing says;
@@ -216,6 +205,42 @@ fn placeholder_address() -> Address {
         street: None,
         city: None,
     }
+}
+
+/// Whether an arrears report is older than the newest applied for its account: an open
+/// account's record was last reported at `reported_at`; a resolved one is in `accounts`.
+fn is_stale(household: &mut HouseholdState, e: &ArrearsEvent) -> bool {
+    let newest = household
+        .arrears
+        .iter()
+        .find(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref)
+        .map(|a| a.reported_at)
+        .or_else(|| {
+            household
+                .accounts
+                .iter()
+                .find(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref)
+                .map(|a| a.newest)
+        });
+    if newest.is_some_and(|n| n > e.occurred_at) {
+        return true;
+    }
+    if e.event_type == ArrearsEventType::Resolved {
+        // The account leaves `arrears`: remember how far it got.
+        match household
+            .accounts
+            .iter_mut()
+            .find(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref)
+        {
+            Some(a) => a.newest = e.occurred_at,
+            None => household.accounts.push(AccountClock {
+                creditor_id: e.creditor_id.clone(),
+                customer_ref: e.customer_ref.clone(),
+                newest: e.occurred_at,
+            }),
+        }
+    }
+    false
 }
 
 fn duplicate(step: &mut Step<'_, '_>) {

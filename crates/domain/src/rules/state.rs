@@ -83,9 +83,6 @@ pub struct ArrearsRecord {
     /// Absent in records written before 2026-11-29.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<Person>,
-    /// The address as the report gave it (street, city: only for the task).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
 }
 
 /// One signal in a case.
@@ -121,9 +118,6 @@ pub struct CaseSignal {
     /// (RULES.md §1). Absent in records written before 2026-11-29.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<Person>,
-    /// The address as that report gave it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
     /// When the report that made the signal occurred (newest contact first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_at: Option<DateTime<Utc>>,
@@ -256,7 +250,8 @@ pub struct HouseholdState {
     /// while the household's data is kept, sorted (RULES.md §3 idempotency).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub seen_events: Vec<u64>,
-    /// Per account, the newest `occurred_at` applied.
+    /// Per account whose arrears were resolved (and so have no arrears record, whose
+    /// `reported_at` serves open accounts), the newest `occurred_at` applied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<AccountClock>,
     /// The date the household was first seen (after any purge): case and task ids carry it, so a
