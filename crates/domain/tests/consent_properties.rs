@@ -251,25 +251,22 @@ fn run(ops: &[Op]) -> Run {
             )],
         };
         // Objection bookkeeping (an objection is recorded whatever the routing says).
-        if let (
-            Op::Standing {
-                address,
-                creditor,
-                kind,
-                ..
-            },
-            true,
-        ) = (op, true)
+        if let Op::Standing {
+            address,
+            creditor,
+            kind,
+            ..
+        } = op
         {
             if *kind == 0 {
                 objection_from
                     .entry((*address, *creditor))
                     .or_insert(decisions.len());
             }
-            if *kind == 1 {
-                if let Some(from) = objection_from.remove(&(*address, *creditor)) {
-                    objected_during.push((*address, *creditor, from, decisions.len()));
-                }
+            if *kind == 1
+                && let Some(from) = objection_from.remove(&(*address, *creditor))
+            {
+                objected_during.push((*address, *creditor, from, decisions.len()));
             }
         }
         if let Op::Report {
@@ -347,8 +344,10 @@ proptest! {
         let outcome: HashMap<&str, Vec<&Decision>> = {
             let mut m: HashMap<&str, Vec<&Decision>> = HashMap::new();
             for (src, d) in &r.decisions {
-                if let (Some(i), Some(id)) = (src, d.event_id.as_deref()) {
-                    if *i != usize::MAX { m.entry(id).or_default().push(d); }
+                if let (Some(i), Some(id)) = (src, d.event_id.as_deref())
+                    && *i != usize::MAX
+                {
+                    m.entry(id).or_default().push(d);
                 }
             }
             m
