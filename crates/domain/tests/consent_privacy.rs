@@ -531,3 +531,42 @@ fn an_older_report_for_an_account_is_stale() {
     ));
     assert_eq!(kinds(&old), vec!["IGNORED:stale_event"]);
 }
+
+/// Found by the property test: an old OBJECTION_WITHDRAWN sent again (after a purge forgot its
+/// event id) never lifts a newer objection.
+#[test]
+fn an_old_withdrawal_sent_again_does_not_lift_a_newer_objection() {
+    let mut h = Harness::new();
+    let old = objection(
+        "w0",
+        "woonstad",
+        "K-woonstad",
+        "OBJECTION_WITHDRAWN",
+        "2026-01-05T09:00:00Z",
+        "3011AB",
+        10,
+    );
+    h.json(&old);
+    h.advance(at("2026-09-01T00:00:00Z"));
+    h.json(&objection(
+        "o1",
+        "woonstad",
+        "K-woonstad",
+        "OBJECTION",
+        "2026-09-02T09:00:00Z",
+        "3011AB",
+        10,
+    ));
+    h.json(&old);
+    let mut all = h.json(&arrears(
+        "w1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-08-01",
+        "2026-09-10T09:00:00Z",
+        "",
+    ));
+    all.extend(h.advance(at("2026-10-01T00:00:00Z")));
+    assert!(tasks(&all).is_empty(), "{:?}", kinds(&all));
+}

@@ -443,7 +443,7 @@ proptest! {
             let Some(ds) = outcome.get(s.event_id.as_str()) else { continue };
             let signalled = ds.iter().all(|d| matches!(d.kind.name(), "TASK" | "PENDING" | "CREDITOR_STATUS")) && !ds.iter().any(|d| d.kind.name() == "PENDING");
             if !signalled { continue; }
-            let day = ds[0].at.date_naive();
+            let day = vroeg_domain::rules::dutch_date(ds[0].at);
             let t = ds.iter().find_map(|d| match &d.kind { DecisionKind::Task { task } => Some(task), _ => None });
             if let Some(t) = t {
                 if t.known_to_debt_help { continue; }

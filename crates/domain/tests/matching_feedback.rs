@@ -233,3 +233,69 @@ fn a_case_closed_al_bekend_accepts_feedback_for_later_signals() {
         DecisionKind::CreditorStatus { creditor_id, status: CreditorStatusValue::PickedUp, .. } if creditor_id == "dunea")),
         "{:?}", kinds(&fb));
 }
+
+/// Days are Dutch calendar days (Europe/Amsterdam): 23:30 UTC on 30 September in summer is
+/// already 1 October in the Netherlands; midnight there is 22:00 UTC in summer, 23:00 in winter.
+#[test]
+fn days_are_dutch_calendar_days() {
+    use vroeg_domain::rules::{day_start, dutch_date};
+    assert_eq!(dutch_date(at("2026-09-30T22:30:00Z")), date("2026-10-01"));
+    assert_eq!(dutch_date(at("2026-12-31T22:59:59Z")), date("2026-12-31"));
+    assert_eq!(dutch_date(at("2026-12-31T23:00:00Z")), date("2027-01-01"));
+    assert_eq!(day_start(date("2026-10-01")), at("2026-09-30T22:00:00Z"));
+    assert_eq!(day_start(date("2026-11-01")), at("2026-10-31T23:00:00Z"));
+    // DST changes: last Sunday of March / October.
+    assert_eq!(day_start(date("2026-03-29")), at("2026-03-28T23:00:00Z"));
+    assert_eq!(day_start(date("2026-03-30")), at("2026-03-29T22:00:00Z"));
+    assert_eq!(day_start(date("2026-10-25")), at("2026-10-24T22:00:00Z"));
+    assert_eq!(day_start(date("2026-10-26")), at("2026-10-25T23:00:00Z"));
+    // A crisis reported at 23:30 UTC on 30 September (Dutch 1 October) is due by 4 October.
+    let mut h = Harness::new();
+    let d = h.json(&arrears(
+        "c1",
+        "woonstad",
+        "HUUR",
+        "600.00",
+        "2026-08-01",
+        "2026-09-30T23:30:00Z",
+        r#"{"crisis":true}"#,
+    ));
+    let t = d
+        .iter()
+        .find_map(|d| match &d.kind {
+            DecisionKind::Task { task } => Some(task.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(t.due_date, date("2026-10-04"));
+}
+
+/// A signal waiting across a rule change is judged by the rules of the day it becomes due:
+/// energy arrears 31 days old on 2022-11-20 (50 days needed then, 30 from 2022-12-01) become
+/// due on 2022-12-01, not on day 50.
+#[test]
+fn a_waiting_signal_wakes_under_the_rules_of_its_due_day() {
+    let mut h = Harness::new();
+    let d = h.json(&arrears(
+        "e1",
+        "eneco",
+        "ENERGIE",
+        "300.00",
+        "2022-10-20",
+        "2022-11-20T09:00:00Z",
+        "",
+    ));
+    let until = d
+        .iter()
+        .find_map(|d| match &d.kind {
+            DecisionKind::Pending { until, .. } => Some(*until),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        until,
+        vroeg_domain::rules::day_start(date("2022-12-01")),
+        "{:?}",
+        kinds(&d)
+    );
+}

@@ -53,7 +53,7 @@ fn a_household_record_as_this_version_writes_it_round_trips() {
         customer_ref: "K-1".into(),
         newest: "2026-10-10T09:00:00Z".parse().unwrap(),
     });
-    state.standings[0].since = Some("2026-10-01".parse().unwrap());
+    state.standings[0].since = Some("2026-10-01T09:00:00Z".parse().unwrap());
     let signal = &mut state.case.as_mut().unwrap().signals[0];
     signal.person = state.person.clone();
     signal.reported_at = Some("2026-10-10T09:00:00Z".parse().unwrap());

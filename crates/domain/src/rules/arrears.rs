@@ -12,8 +12,9 @@ use crate::contract::decision::{
 use crate::contract::messages::{
     ArrearsEvent, ArrearsEventType, CreditorStatusValue, Person, TaskStatus,
 };
-use crate::contract::sector::LegalBasis;
+use crate::contract::sector::{LegalBasis, Sector};
 use crate::reporting::ddas::Signaalstatus;
+use chrono::NaiveDate;
 
 /// Handles an `ARREARS` or `RESOLVED` event for an existing household state. Nothing of a
 /// quarantined event (its person, contact or address) is stored: the person of a report is kept
@@ -244,14 +245,15 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
     let days = days_between(rec.since, step.today);
 
     if days < rule.min_days {
-        let due = day_start(plus_days(rec.since, rule.min_days));
+        let due_date = due_day(step, rec.since, rule.min_days, rec.sector);
+        let due = day_start(due_date);
+        // The day number under the rules in force on the due day (a rule change may move it).
         step.emit(
             ids::WINDOW_TOO_YOUNG,
             format!(
-                "{}: {days} dagen achterstand; een signaal is pas mogelijk vanaf dag {} ({})",
+                "{}: {days} dagen achterstand; een signaal is pas mogelijk vanaf dag {} ({due_date})",
                 rec.sector,
-                rule.min_days,
-                due.date_naive()
+                days_between(rec.since, due_date),
             ),
             DecisionKind::Pending {
                 reason_code: PendingReason::TooYoung,
@@ -399,6 +401,36 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
         updated_signal_sent: updated_signal,
     };
     send_signal(state, step, &rec, signal_id, updated_signal);
+}
+
+/// The first day from today on which arrears since `since` are old enough under the rule set in
+/// force *on that day* (RULES.md §1: a signal is judged on the day it becomes due, with that day's
+/// rules): a rule set taking effect while the arrears wait can make them due earlier (or later).
+fn due_day(
+    step: &Step<'_, '_>,
+    since: NaiveDate,
+    min_days_today: u32,
+    sector: Sector,
+) -> NaiveDate {
+    // The rule sets in force from today on, as segments [start, next start).
+    let sets = &step.ctx.rules.sets;
+    let later: Vec<_> = sets
+        .iter()
+        .filter(|s| s.effective_from > step.today)
+        .collect();
+    let mut start = step.today;
+    let mut min_days = min_days_today;
+    for next in later {
+        let candidate = plus_days(since, min_days).max(start);
+        if candidate < next.effective_from {
+            return candidate;
+        }
+        start = next.effective_from;
+        if let Some(rule) = next.sectors.get(&sector) {
+            min_days = rule.min_days;
+        }
+    }
+    plus_days(since, min_days).max(start)
 }
 
 /// Turns arrears into a signal of the household's case (new, bundled, or an update) and

@@ -346,7 +346,7 @@ fn purge_at(household: &HouseholdState, ctx: &RuleContext<'_>) -> Option<DateTim
     // The day after the last look-back day: a signal on that last day must still find the
     // household's history (OPEENVOLGEND, "al bekend"), so the purge is at 00:00 of the next day.
     Some(day_start(plus_days(
-        plus_months(household.last_activity.date_naive(), months),
+        plus_months(super::step::dutch_date(household.last_activity), months),
         1,
     )))
 }

@@ -31,6 +31,7 @@ pub use state::{
     AccountClock, ArrearsRecord, ArrearsStage, CaseRecord, CaseSignal, ClosedCase, HouseholdState,
     PastSignal, Standing,
 };
+pub use step::{amsterdam_offset_hours, day_start, dutch_date};
 
 use crate::config::routing::RoutingTable;
 use crate::config::{CreditorRegistry, MunicipalityRegistry, RuleBook};

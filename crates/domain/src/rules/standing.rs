@@ -32,11 +32,11 @@ pub(super) fn on_event(
             )
         }
         ObjectionEventType::ObjectionWithdrawn => {
-            for s in state
-                .standings
-                .iter_mut()
-                .filter(|s| s.creditor_id == e.creditor_id)
-            {
+            // Only objections made before this withdrawal: a re-sent old withdrawal never lifts
+            // a newer objection.
+            for s in state.standings.iter_mut().filter(|s| {
+                s.creditor_id == e.creditor_id && s.since.is_none_or(|at| at <= e.occurred_at)
+            }) {
                 s.objection = false;
             }
             state.standings.retain(Standing::stands);
@@ -50,6 +50,7 @@ pub(super) fn on_event(
                 for s in state.standings.iter_mut().filter(|s| {
                     s.creditor_id == e.creditor_id
                         && (s.customer_ref == e.customer_ref || s.customer_ref.is_empty())
+                        && s.since.is_none_or(|at| at <= e.occurred_at)
                 }) {
                     s.withdrawn_consents.retain(|w| w != c && w != "*");
                 }
@@ -59,12 +60,12 @@ pub(super) fn on_event(
         }
         ObjectionEventType::ConsentWithdrawn => {
             let c = e.consent_ref.clone().unwrap_or_else(|| "*".to_owned());
-            let today = step.today;
+            let now = step.now;
             let standing = standing_mut(state, &e.creditor_id, &e.customer_ref);
             if !standing.withdrawn_consents.contains(&c) {
                 standing.withdrawn_consents.push(c);
             }
-            standing.since.get_or_insert(today);
+            standing.since = Some(standing.since.map_or(now, |s| s.max(now)));
             stop_creditor(state, step, &e.creditor_id, Some(&e.customer_ref));
             (
                 RecordedReason::ConsentWithdrawn,
@@ -124,10 +125,10 @@ pub(super) fn record_objection(
     creditor_id: &str,
     customer_ref: &str,
 ) {
-    let today = step.today;
+    let now = step.now;
     let standing = standing_mut(state, creditor_id, customer_ref);
     standing.objection = true;
-    standing.since.get_or_insert(today);
+    standing.since = Some(standing.since.map_or(now, |s| s.max(now)));
     stop_creditor(state, step, creditor_id, None);
 }
 

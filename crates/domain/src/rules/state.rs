@@ -186,9 +186,10 @@ pub struct Standing {
     pub objection: bool,
     /// Consent references withdrawn.
     pub withdrawn_consents: Vec<String>,
-    /// When the objection (or withdrawal of consent) was made. Absent before 2026-11-29.
+    /// When the objection (or withdrawal of consent) was made (`occurred_at`); a withdrawal or
+    /// consent older than this does not lift it (a re-sent old event). Absent before 2026-11-29.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<NaiveDate>,
+    pub since: Option<DateTime<Utc>>,
 }
 
 impl Standing {
@@ -316,7 +317,7 @@ impl HouseholdState {
             recent_events: Vec::new(),
             seen_events: Vec::new(),
             accounts: Vec::new(),
-            epoch: Some(now.date_naive()),
+            epoch: Some(super::step::dutch_date(now)),
             standings_only: false,
             last_activity: now,
             not_resident: false,
