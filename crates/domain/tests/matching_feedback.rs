@@ -299,3 +299,44 @@ fn a_waiting_signal_wakes_under_the_rules_of_its_due_day() {
         kinds(&d)
     );
 }
+
+/// Experiments have dates: a DUO event from 2021 (before its 2023 regulation) never becomes a
+/// signal; one after it does.
+#[test]
+fn an_event_before_its_experiment_took_effect_is_quarantined() {
+    let mut h = Harness::new();
+    let amsterdam = r#"{"address":{"postcode":"1012AB","house_number":1},"reminders_sent":1}"#;
+    let old = h.json(&arrears(
+        "d21",
+        "duo",
+        "DUO",
+        "900.00",
+        "2021-03-01",
+        "2021-06-01T09:00:00Z",
+        amsterdam,
+    ));
+    assert_eq!(
+        kinds(&old),
+        vec!["QUARANTINED:experiment_not_active"],
+        "{old:?}"
+    );
+    assert!(
+        old[0].reason.contains("van kracht vanaf 2023-05-01"),
+        "{}",
+        old[0].reason
+    );
+    let new = h.json(&arrears(
+        "d24",
+        "duo",
+        "DUO",
+        "900.00",
+        "2024-03-01",
+        "2024-06-01T09:00:00Z",
+        amsterdam,
+    ));
+    assert!(
+        !kinds(&new).iter().any(|k| k.starts_with("QUARANTINED")),
+        "{:?}",
+        kinds(&new)
+    );
+}

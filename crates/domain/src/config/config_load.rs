@@ -169,6 +169,8 @@ struct RawSectorRule {
     require_pointed_to_debt_help: Option<bool>,
     require_data_sharing_offered: Option<bool>,
     min_amount: Option<Setting<Money>>,
+    /// Experiments only: the day the regulation took effect.
+    effective_from: Option<toml::value::Datetime>,
 }
 
 /// The longest look-back we accept. The law's look-back is 6 months; two years is already far
@@ -319,6 +321,8 @@ fn base_set(
                 .require_data_sharing_offered
                 .ok_or_else(|| missing(&loc, "require_data_sharing_offered"))?,
             min_amount: patch(None, s.min_amount),
+            effective_from: experiment_from(sector, s)
+                .map_err(|p| ConfigError::new(source_name, loc.clone(), p))?,
         };
         sectors.insert(sector, rule);
     }
@@ -363,6 +367,7 @@ fn overlay_set(prev: &RuleSet, r: &RawRuleSet, effective_from: NaiveDate) -> Rul
             require_pointed_to_debt_help: false,
             require_data_sharing_offered: false,
             min_amount: None,
+            effective_from: None,
         });
         rule.min_days = s.min_days.unwrap_or(rule.min_days);
         rule.max_days = patch(rule.max_days, s.max_days);
@@ -380,8 +385,36 @@ fn overlay_set(prev: &RuleSet, r: &RawRuleSet, effective_from: NaiveDate) -> Rul
             .require_data_sharing_offered
             .unwrap_or(rule.require_data_sharing_offered);
         rule.min_amount = patch(rule.min_amount, s.min_amount);
+        if let Some(d) = &s.effective_from
+            && let Ok(d) = toml_date(d)
+        {
+            rule.effective_from = Some(d);
+        }
     }
     set
+}
+
+/// The `effective_from` of an experiment sector in the base set: required for experiments,
+/// refused for every other sector (RULES.md §1: experiments have dates).
+fn experiment_from(sector: Sector, s: &RawSectorRule) -> Result<Option<NaiveDate>, String> {
+    match (
+        sector.legal_basis() == LegalBasis::Experiment,
+        &s.effective_from,
+    ) {
+        (true, None) => Err(format!(
+            "{sector} is a Wgs art. 10 experiment and needs `effective_from` (the day its \
+             regulation took effect): without it, events from before the experiment existed \
+             would become signals"
+        )),
+        (true, Some(d)) => toml_date(d)
+            .map(Some)
+            .map_err(|p| format!("effective_from: {p}")),
+        (false, Some(_)) => Err(format!(
+            "effective_from is only for experiment sectors (DUO, BELASTINGDIENST, TOESLAGEN), \
+             not {sector}; a statutory rule changes with a new [[rule_set]]"
+        )),
+        (false, None) => Ok(None),
+    }
 }
 
 /// Checks a complete (merged) set. Errors point at the set, or at the sector table in it when the

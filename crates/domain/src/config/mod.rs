@@ -42,6 +42,11 @@ pub struct SectorRule {
     pub require_data_sharing_offered: bool,
     /// A statutory minimum amount (DUO EUR 270, Belastingdienst EUR 600).
     pub min_amount: Option<Money>,
+    /// For a Wgs art. 10 experiment: the day its regulation took effect. An event dated before
+    /// it never becomes a signal (RULES.md §1). Required for experiment sectors, absent for the
+    /// others (the config loader says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<chrono::NaiveDate>,
 }
 
 /// First-contact deadlines (RULES.md §4).

@@ -199,6 +199,30 @@ pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Ad
                     },
                 );
             }
+            LegalBasis::Experiment => {
+                // RULES.md §1: an event dated before its experiment took effect never becomes a
+                // signal.
+                let day = super::step::dutch_date(e.occurred_at);
+                let from = ctx
+                    .rules
+                    .in_force(day)
+                    .and_then(|r| r.sectors.get(&e.sector))
+                    .and_then(|r| r.effective_from);
+                if let Some(from) = from.filter(|from| day < *from) {
+                    return decided(
+                        hh,
+                        ids::BASIS_EXPERIMENT,
+                        format!(
+                            "{}: het experiment gold op {day} nog niet (van kracht vanaf {from}); geen signaal",
+                            e.sector
+                        ),
+                        DecisionKind::Quarantined {
+                            reason_code: QuarantineReason::ExperimentNotActive,
+                            creditor_id: e.creditor_id.clone(),
+                        },
+                    );
+                }
+            }
             _ => {}
         }
     }
