@@ -340,3 +340,57 @@ fn an_event_before_its_experiment_took_effect_is_quarantined() {
         kinds(&new)
     );
 }
+
+/// A household kept only for a standing objection after retention loses its reporting-store
+/// records like a purged one (RULES.md §6).
+#[test]
+fn a_minimised_household_tombstones_its_reporting_records() {
+    use vroeg_domain::household::{HouseholdPartition, PartitionOptions, StepOutcome};
+    let mut h = Harness::new();
+    h.partition = HouseholdPartition::new(PartitionOptions {
+        track_changes: false,
+        reporting: true,
+    });
+    let lines = [
+        arrears("w1", "woonstad", "HUUR", "600.00", "2026-01-01", "2026-02-10T09:00:00Z", r#"{"crisis":true}"#),
+        arrears("w2", "woonstad", "HUUR", "0.00", "2026-01-01", "2026-02-11T09:00:00Z", r#"{"event_type":"RESOLVED"}"#),
+        r#"{"event_id":"o1","creditor_id":"dunea","customer_ref":"K-dunea","event_type":"OBJECTION","consent_ref":null,"occurred_at":"2026-02-12T09:00:00Z","address":{"postcode":"3011AB","house_number":10}}"#.to_owned(),
+    ];
+    let Harness {
+        rules,
+        municipalities,
+        creditors,
+        routing,
+        key,
+        partition,
+        ..
+    } = &mut h;
+    let ctx = vroeg_domain::rules::RuleContext {
+        rules,
+        municipalities,
+        creditors,
+        routing,
+        key,
+    };
+    let mut records = 0;
+    for l in &lines {
+        let e = parse_input(l);
+        if let vroeg_domain::rules::Admission::Accepted(a) =
+            vroeg_domain::rules::admit(e.clone(), e.occurred_at(), &ctx)
+        {
+            let mut out = StepOutcome::default();
+            partition.apply_event(&a, None, &ctx, &mut out);
+            records += out.report_records.len();
+        }
+    }
+    assert!(records > 0);
+    let mut out = StepOutcome::default();
+    partition.advance_to(at("2026-12-01T00:00:00Z"), usize::MAX, &ctx, &mut out);
+    assert!(out.decisions.iter().any(|d| d.kind.name() == "PURGED"));
+    assert!(
+        !out.report_tombstones.is_empty(),
+        "{:?}",
+        out.report_tombstones
+    );
+    assert_eq!(partition.len(), 1, "the minimal record stays");
+}
