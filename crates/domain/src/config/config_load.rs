@@ -13,6 +13,7 @@ use serde::de::{self, IntoDeserializer, Visitor};
 use thiserror::Error;
 use toml::Spanned;
 
+pub use crate::config::checks::check_retention_covers_lookback;
 use crate::config::csv_text;
 use crate::config::{
     Creditor, CreditorRegistry, Deadlines, Municipality, MunicipalityRegistry, RuleBook, RuleSet,
@@ -234,7 +235,7 @@ pub fn parse_rule_book(source_name: &str, toml_text: &str) -> Result<RuleBook, C
 }
 
 /// A TOML local date (`2022-12-01`, no time, no offset) as a `NaiveDate`.
-fn toml_date(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
+pub(super) fn toml_date(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
     match (d.date, d.time, d.offset) {
         (Some(date), None, None) => NaiveDate::from_ymd_opt(
             i32::from(date.year),
@@ -321,7 +322,7 @@ fn base_set(
                 .require_data_sharing_offered
                 .ok_or_else(|| missing(&loc, "require_data_sharing_offered"))?,
             min_amount: patch(None, s.min_amount),
-            effective_from: experiment_from(sector, s)
+            effective_from: super::checks::experiment_from(sector, s.effective_from.as_ref())
                 .map_err(|p| ConfigError::new(source_name, loc.clone(), p))?,
         };
         sectors.insert(sector, rule);
@@ -392,29 +393,6 @@ fn overlay_set(prev: &RuleSet, r: &RawRuleSet, effective_from: NaiveDate) -> Rul
         }
     }
     set
-}
-
-/// The `effective_from` of an experiment sector in the base set: required for experiments,
-/// refused for every other sector (RULES.md §1: experiments have dates).
-fn experiment_from(sector: Sector, s: &RawSectorRule) -> Result<Option<NaiveDate>, String> {
-    match (
-        sector.legal_basis() == LegalBasis::Experiment,
-        &s.effective_from,
-    ) {
-        (true, None) => Err(format!(
-            "{sector} is a Wgs art. 10 experiment and needs `effective_from` (the day its \
-             regulation took effect): without it, events from before the experiment existed \
-             would become signals"
-        )),
-        (true, Some(d)) => toml_date(d)
-            .map(Some)
-            .map_err(|p| format!("effective_from: {p}")),
-        (false, Some(_)) => Err(format!(
-            "effective_from is only for experiment sectors (DUO, BELASTINGDIENST, TOESLAGEN), \
-             not {sector}; a statutory rule changes with a new [[rule_set]]"
-        )),
-        (false, None) => Ok(None),
-    }
 }
 
 /// Checks a complete (merged) set. Errors point at the set, or at the sector table in it when the
@@ -671,34 +649,6 @@ fn validate_choices(
         ));
     }
     Ok(())
-}
-
-/// Checks the registry against the rule book: no municipality may keep data for less than the
-/// longest look-back of any rule set (RULES.md §6: a shorter setting is a configuration error).
-pub fn check_retention_covers_lookback(
-    source_name: &str,
-    rules: &RuleBook,
-    municipalities: &MunicipalityRegistry,
-) -> Result<(), ConfigError> {
-    let Some(lookback) = rules.sets.iter().map(|s| s.lookback_months).max() else {
-        return Ok(());
-    };
-    match municipalities
-        .by_code
-        .values()
-        .find(|m| m.retention_months < lookback)
-    {
-        Some(m) => Err(ConfigError::new(
-            source_name,
-            format!("overrides.\"{}\"", m.code),
-            format!(
-                "retention_months = {} is shorter than the rule book's look-back of {lookback} \
-                 months (RULES.md §6); set it to at least {lookback}",
-                m.retention_months
-            ),
-        )),
-        None => Ok(()),
-    }
 }
 
 /// Reads `gemeenten.csv` (`code,name,...`, columns found by name) into code -> name.

@@ -5,6 +5,7 @@
 //! routing tables in [`routing_load`]; the tables themselves in [`routing`]);
 //! reading files is the binary's job.
 
+mod checks;
 pub mod config_load;
 pub(crate) mod csv_text;
 pub mod routing;
