@@ -330,6 +330,7 @@ fn build_task(
                 s.end_of_supply_date,
                 s.updated_signal,
                 s.resolved,
+                state.objected(&s.creditor_id),
             )
         })
         .collect();
