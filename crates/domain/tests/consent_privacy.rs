@@ -55,6 +55,15 @@ fn a_quarantined_events_person_never_becomes_the_contact() {
         "2026-10-10T09:00:00Z",
         "",
     ));
+    all.extend(h.json(&arrears(
+        "c1",
+        "cz",
+        "ZORG",
+        "200.00",
+        "2026-09-01",
+        "2026-10-10T10:00:00Z",
+        "",
+    )));
     all.extend(h.json(&objection(
         "d0",
         "dunea",
@@ -73,14 +82,15 @@ fn a_quarantined_events_person_never_becomes_the_contact() {
         "2026-10-13T09:00:00Z",
         r#"{"person":{"initials":"Z.","surname":"Zwart","phone":"+31611111111"}}"#,
     )));
+    // A RESOLVED of cz carries no person: the next version's contact must still be Dijk.
     all.extend(h.json(&arrears(
-        "w2",
-        "woonstad",
-        "HUUR",
-        "700.00",
+        "c2",
+        "cz",
+        "ZORG",
+        "0.00",
         "2026-09-01",
         "2026-10-14T09:00:00Z",
-        "",
+        r#"{"event_type":"RESOLVED","person":null}"#,
     )));
     let ts = tasks(&all);
     assert!(ts.len() >= 2, "{:?}", kinds(&all));
