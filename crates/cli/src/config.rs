@@ -450,6 +450,7 @@ impl AppConfig {
         let (gname, gtext) = settings.read(&f.data.gemeenten)?;
         let (mname, mtext) = settings.read(&f.rules.municipalities)?;
         let municipalities = config_load::parse_municipalities(&gname, &gtext, &mname, &mtext)?;
+        config_load::check_retention_covers_lookback(&mname, &rules, &municipalities)?;
 
         let (name, text) = settings.read(&f.rules.creditors)?;
         let creditors = config_load::parse_creditors(&name, &text)?;

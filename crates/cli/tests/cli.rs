@@ -88,9 +88,10 @@ fn simulate_sample_is_deterministic_and_complete() {
         assert!(kinds.contains(&k), "no {k} in {kinds:?}");
     }
     // The young energy arrears age to day 30 under the simulated clock: a timer decision (no
-    // event_id) on 2026-10-20 updates the Rotterdam case to MEERVOUDIG.
+    // event_id) at Dutch midnight of 2026-10-20 (22:00 UTC the day before, summer time) updates the
+    // Rotterdam case to MEERVOUDIG.
     assert!(
-        lines.iter().any(|d| d["at"] == "2026-10-20T00:00:00Z"
+        lines.iter().any(|d| d["at"] == "2026-10-19T22:00:00Z"
             && d.get("event_id").is_none()
             && d["task"]["classification"] == "MEERVOUDIG"),
         "no ageing update"

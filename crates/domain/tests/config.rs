@@ -234,6 +234,9 @@ fn mini_book(extra: &str) -> String {
              require_personal_contact = false\nrequire_pointed_to_debt_help = false\n\
              require_data_sharing_offered = false\n"
         ));
+        if sector.legal_basis() == vroeg_domain::contract::sector::LegalBasis::Experiment {
+            s.push_str("effective_from = 2023-05-01\n");
+        }
     }
     s.push_str(extra);
     s
@@ -409,7 +412,16 @@ fn municipality_overrides_and_errors() {
         &MIN_DEFAULTS.replace("retention_months = 6", "retention_months = 99"),
     );
     assert!(
-        e.contains("line 1, defaults: retention_months must be 1..=24"),
+        e.contains("line 1, defaults: retention_months must be 6..=24"),
+        "{e}"
+    );
+    // Issue #8: a retention shorter than the 6-month look-back is a configuration error.
+    let e = muni_err(
+        TWO_GEMEENTEN,
+        &MIN_DEFAULTS.replace("retention_months = 6", "retention_months = 3"),
+    );
+    assert!(
+        e.contains("retention_months = 3 is shorter than the 6-month look-back"),
         "{e}"
     );
 
@@ -480,4 +492,36 @@ fn creditor_errors() {
     let c = parse_creditors("c.toml", &one("x")).unwrap();
     assert!(!c.allow_unregistered);
     assert!(c.check("y", Sector::Huur).is_err());
+}
+
+/// Issue #8: an experiment without `effective_from` is a configuration error with a clear
+/// message; a statutory sector with one is refused too.
+#[test]
+fn experiments_need_effective_from() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/rules.toml"
+    ))
+    .unwrap();
+    assert!(parse_rule_book("rules.toml", &text).is_ok());
+    let without = text.replacen("effective_from = 2023-05-01", "", 1);
+    let e = parse_rule_book("rules.toml", &without)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("DUO is a Wgs art. 10 experiment and needs `effective_from`"),
+        "{e}"
+    );
+    let on_huur = text.replacen(
+        "[rule_set.sectors.HUUR]\n",
+        "[rule_set.sectors.HUUR]\neffective_from = 2020-01-01\n",
+        1,
+    );
+    let e = parse_rule_book("rules.toml", &on_huur)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("effective_from is only for experiment sectors"),
+        "{e}"
+    );
 }

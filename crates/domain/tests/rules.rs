@@ -424,10 +424,12 @@ fn retention_purges_a_quiet_household() {
         r#"{"event_type":"RESOLVED"}"#,
     ));
     assert_eq!(
-        kinds(&h.advance(at("2026-08-19T23:59:59Z"))),
+        kinds(&h.advance(at("2026-08-20T21:59:59Z"))),
         Vec::<String>::new()
     );
-    assert_eq!(kinds(&h.advance(at("2026-08-20T00:00:00Z"))), ["PURGED"]);
+    // The last look-back day (2026-08-20) is kept whole (issue #8), to Dutch midnight (22:00 UTC
+    // in summer).
+    assert_eq!(kinds(&h.advance(at("2026-08-20T22:00:00Z"))), ["PURGED"]);
     assert!(h.partition.is_empty());
 }
 

@@ -324,7 +324,8 @@ impl IngestWorker {
     /// Sends a decision towards the audit topic, through the household stage (see
     /// [`AuditEnvelope`] for why not directly).
     fn send_audit(&mut self, d: &Decision, source: &SourcePos) -> Result<()> {
-        let json = serde_json::to_string(&d.pseudonymous()).map_err(|e| self.encode_err(&e))?;
+        let json = serde_json::to_string(&d.audit_form(&self.rules.key))
+            .map_err(|e| self.encode_err(&e))?;
         let audit =
             serde_json::value::RawValue::from_string(json).map_err(|e| self.encode_err(&e))?;
         let env = AuditEnvelope {

@@ -81,8 +81,9 @@ fn restored_state_turns_young_arrears_into_a_task_on_day_30() {
     let task = vroeg_codec::decode_outreach_task(tasks[0].payload.as_deref().unwrap()).unwrap();
     assert_eq!(label(&task.status), "NEW");
     assert_eq!(task.version, 1);
-    // Judged on day 30 (00:00 UTC), sent when the 24-hour bundle closed: exactly as offline.
-    assert_eq!(task.created_at, t(2026, 10, 2));
+    // Judged on day 30 (Dutch midnight: 22:00 UTC the day before, summer time), sent when the
+    // 24-hour bundle closed: exactly as offline.
+    assert_eq!(task.created_at, t(2026, 10, 2) - TimeDelta::hours(2));
     assert_eq!(task.signals[0].days_in_arrears, 31);
     assert_eq!(task_set(&tasks), simulated_tasks(&[input], &rules, sent_by));
     assert_eq!(tasks[0].topic, format!("{}outreach.0599", topics.prefix()));

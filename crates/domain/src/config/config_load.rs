@@ -13,6 +13,7 @@ use serde::de::{self, IntoDeserializer, Visitor};
 use thiserror::Error;
 use toml::Spanned;
 
+pub use crate::config::checks::check_retention_covers_lookback;
 use crate::config::csv_text;
 use crate::config::{
     Creditor, CreditorRegistry, Deadlines, Municipality, MunicipalityRegistry, RuleBook, RuleSet,
@@ -169,6 +170,8 @@ struct RawSectorRule {
     require_pointed_to_debt_help: Option<bool>,
     require_data_sharing_offered: Option<bool>,
     min_amount: Option<Setting<Money>>,
+    /// Experiments only: the day the regulation took effect.
+    effective_from: Option<toml::value::Datetime>,
 }
 
 /// The longest look-back we accept. The law's look-back is 6 months; two years is already far
@@ -232,7 +235,7 @@ pub fn parse_rule_book(source_name: &str, toml_text: &str) -> Result<RuleBook, C
 }
 
 /// A TOML local date (`2022-12-01`, no time, no offset) as a `NaiveDate`.
-fn toml_date(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
+pub(super) fn toml_date(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
     match (d.date, d.time, d.offset) {
         (Some(date), None, None) => NaiveDate::from_ymd_opt(
             i32::from(date.year),
@@ -319,6 +322,8 @@ fn base_set(
                 .require_data_sharing_offered
                 .ok_or_else(|| missing(&loc, "require_data_sharing_offered"))?,
             min_amount: patch(None, s.min_amount),
+            effective_from: super::checks::experiment_from(sector, s.effective_from.as_ref())
+                .map_err(|p| ConfigError::new(source_name, loc.clone(), p))?,
         };
         sectors.insert(sector, rule);
     }
@@ -363,6 +368,7 @@ fn overlay_set(prev: &RuleSet, r: &RawRuleSet, effective_from: NaiveDate) -> Rul
             require_pointed_to_debt_help: false,
             require_data_sharing_offered: false,
             min_amount: None,
+            effective_from: None,
         });
         rule.min_days = s.min_days.unwrap_or(rule.min_days);
         rule.max_days = patch(rule.max_days, s.max_days);
@@ -380,6 +386,11 @@ fn overlay_set(prev: &RuleSet, r: &RawRuleSet, effective_from: NaiveDate) -> Rul
             .require_data_sharing_offered
             .unwrap_or(rule.require_data_sharing_offered);
         rule.min_amount = patch(rule.min_amount, s.min_amount);
+        if let Some(d) = &s.effective_from
+            && let Ok(d) = toml_date(d)
+        {
+            rule.effective_from = Some(d);
+        }
     }
     set
 }
@@ -515,6 +526,8 @@ struct RawMunicipalityOverride {
 const MAX_BUNDLING_DELAY_HOURS: u32 = 168;
 /// Retention beyond two years is not defensible under AVG data minimisation.
 const MAX_RETENTION_MONTHS: u32 = 24;
+/// The statutory look-back (RULES.md §3): retention is never shorter.
+const LOOKBACK_MONTHS: u32 = 6;
 
 /// Parses the municipality list (`config/data/gemeenten.csv`, CBS) and the registry choices
 /// (`config/municipalities.toml`: defaults and per-municipality overrides).
@@ -623,9 +636,16 @@ fn validate_choices(
             "bundling_delay_hours must be 0..={MAX_BUNDLING_DELAY_HOURS}, got {bundling_delay_hours}"
         ));
     }
-    if !(1..=MAX_RETENTION_MONTHS).contains(&retention_months) {
+    if retention_months < LOOKBACK_MONTHS {
         return Err(format!(
-            "retention_months must be 1..={MAX_RETENTION_MONTHS}, got {retention_months}"
+            "retention_months = {retention_months} is shorter than the {LOOKBACK_MONTHS}-month \
+             look-back (RULES.md §3, §6): OPEENVOLGEND and \"al bekend\" would be lost; \
+             set it to at least {LOOKBACK_MONTHS}"
+        ));
+    }
+    if retention_months > MAX_RETENTION_MONTHS {
+        return Err(format!(
+            "retention_months must be {LOOKBACK_MONTHS}..={MAX_RETENTION_MONTHS}, got {retention_months}"
         ));
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! routing tables in [`routing_load`]; the tables themselves in [`routing`]);
 //! reading files is the binary's job.
 
+mod checks;
 pub mod config_load;
 pub(crate) mod csv_text;
 pub mod routing;
@@ -42,6 +43,11 @@ pub struct SectorRule {
     pub require_data_sharing_offered: bool,
     /// A statutory minimum amount (DUO EUR 270, Belastingdienst EUR 600).
     pub min_amount: Option<Money>,
+    /// For a Wgs art. 10 experiment: the day its regulation took effect. An event dated before
+    /// it never becomes a signal (RULES.md §1). Required for experiment sectors, absent for the
+    /// others (the config loader says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<chrono::NaiveDate>,
 }
 
 /// First-contact deadlines (RULES.md §4).
@@ -156,12 +162,13 @@ impl CreditorRegistry {
     pub fn check(&self, creditor_id: &str, sector: Sector) -> Result<(), String> {
         match self.by_id.get(creditor_id) {
             Some(c) if c.sector == sector => Ok(()),
+            // The reason never repeats an input value (CONTRACT.md 1.1): not the creditor id.
             Some(c) => Err(format!(
-                "creditor {creditor_id} is registered as {}, not {sector}",
+                "the creditor is registered for sector {}, not the sector this event names",
                 c.sector
             )),
             None if self.allow_unregistered => Ok(()),
-            None => Err(format!("creditor {creditor_id} is not registered")),
+            None => Err("the creditor is not registered".to_owned()),
         }
     }
 }

@@ -16,6 +16,9 @@ use crate::contract::error::ValueError;
 pub struct Postcode([u8; 6]);
 
 impl Postcode {
+    /// A fixed placeholder (`1000AA`) where an address must not be kept (audit, minimised state).
+    pub const PLACEHOLDER: Postcode = Postcode(*b"1000AA");
+
     /// The normalised text, e.g. `3011AB`.
     pub fn as_str(&self) -> &str {
         // Only ASCII digits and letters are ever stored.
@@ -83,6 +86,9 @@ impl fmt::Debug for Postcode {
 pub struct HouseNumber(u32);
 
 impl HouseNumber {
+    /// The placeholder's house number, 1.
+    pub const PLACEHOLDER: HouseNumber = HouseNumber(1);
+
     /// Validates a house number.
     pub fn new(n: u32) -> Result<Self, ValueError> {
         if (1..=99_999).contains(&n) {

@@ -94,6 +94,8 @@ pub enum IgnoredReason {
     UnknownArrears,
     /// Feedback for a case this household has no record of, or from another municipality.
     UnknownCase,
+    /// Older (`occurred_at`) than the newest event applied for the same account (RULES.md §3).
+    StaleEvent,
 }
 
 /// The kind of a decision and its own fields.
@@ -236,6 +238,39 @@ impl Decision {
             }
             contact.address.house_number_addition = None;
             task.reasons.clear();
+            // CONTRACT.md 1.1: the audit carries no amounts.
+            for signal in &mut task.signals {
+                signal.amount = crate::contract::money::Money::ZERO;
+            }
+            task.total_amount = crate::contract::money::Money::ZERO;
+        }
+        // No customer reference in clear ([`Decision::audit_form`] puts a keyed hash there).
+        if let DecisionKind::CreditorStatus { customer_ref, .. } = &mut d.kind {
+            customer_ref.clear();
+        }
+        d.reason = without_amounts(&d.reason);
+        d
+    }
+
+    /// The form written to the audit topic: [`Decision::pseudonymous`], with a creditor status's
+    /// customer reference replaced by a keyed hash (`cr_` + HMAC with the pseudonymisation key
+    /// over creditor and reference), so audit lines of one account can still be related without
+    /// the reference itself (CONTRACT.md 1.1).
+    pub fn audit_form(&self, key: &crate::contract::pseudonym::PseudonymKey) -> Decision {
+        let mut d = self.pseudonymous();
+        if let (
+            DecisionKind::CreditorStatus {
+                creditor_id,
+                customer_ref: clear,
+                ..
+            },
+            DecisionKind::CreditorStatus { customer_ref, .. },
+        ) = (&self.kind, &mut d.kind)
+        {
+            *customer_ref = format!(
+                "cr_{}",
+                key.pseudonym(&format!("customer_ref|{creditor_id}|{clear}"))
+            );
         }
         d
     }
@@ -244,6 +279,27 @@ impl Decision {
     pub fn carries_personal_data(&self) -> bool {
         matches!(self.kind, DecisionKind::Task { .. })
     }
+}
+
+/// A reason with every amount (`EUR 1.234,56`) replaced by `EUR [bedrag]`: the audit form.
+pub fn without_amounts(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(i) = rest.find("EUR ") {
+        out.push_str(&rest[..i + 4]);
+        let after = &rest[i + 4..];
+        let n = after
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+            .unwrap_or(after.len());
+        // A trailing `.`/`,` is punctuation, not part of the amount.
+        let n = after[..n].trim_end_matches(['.', ',']).len();
+        if n > 0 {
+            out.push_str("[bedrag]");
+        }
+        rest = &after[n..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A time written the way chrono writes it, faster (`crate::contract::serde_time`).

@@ -35,6 +35,63 @@ impl FieldError {
     }
 }
 
+impl FieldError {
+    /// The same error with every input value taken out of `problem` (CONTRACT.md 1.1: a
+    /// rejection names the field and the rule, never the value). Decoders (serde) quote the
+    /// offending value in backticks or double quotes; those are dropped, except field names
+    /// (`unknown field `bsn``) and the examples after "expected" / "e.g.".
+    pub fn without_values(&self) -> FieldError {
+        FieldError {
+            field: self.field.clone(),
+            problem: scrub_values(&self.problem),
+        }
+    }
+}
+
+/// Drops quoted values from a problem text (see [`FieldError::without_values`]).
+pub fn scrub_values(problem: &str) -> String {
+    let mut out = String::with_capacity(problem.len());
+    let mut rest = problem;
+    while let Some(i) = rest.find(['`', '"']) {
+        let quote = rest[i..].chars().next().unwrap_or('"');
+        let Some(len) = rest[i + 1..].find(quote) else {
+            break;
+        };
+        let before = &rest[..i];
+        let token_end = i + 1 + len + 1;
+        let so_far = format!("{out}{before}");
+        let keep =
+            so_far.contains("expected") || so_far.contains("e.g.") || so_far.ends_with("field ");
+        out.push_str(before);
+        if keep {
+            out.push_str(&rest[i..token_end]);
+        } else {
+            // `: "x" (` → ` (`; `variant `X`,` → `variant,`.
+            while out.ends_with(' ') || out.ends_with(':') {
+                out.pop();
+            }
+        }
+        rest = &rest[token_end..];
+    }
+    out.push_str(rest);
+    drop_trailing_value(out)
+}
+
+/// `"... decimals: 12.345"` (or `"...: 12.345 at line 1 column 9"`) → `"... decimals"`: a bare
+/// one-word value after the last `": "` is a value too.
+fn drop_trailing_value(text: String) -> String {
+    let (body, tail) = match text.find(" at line ") {
+        Some(i) => text.split_at(i),
+        None => (text.as_str(), ""),
+    };
+    match body.rfind(": ") {
+        Some(i) if !body[i + 2..].is_empty() && !body[i + 2..].contains(' ') => {
+            format!("{}{tail}", &body[..i])
+        }
+        _ => text,
+    }
+}
+
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.field.is_empty() {
@@ -72,7 +129,8 @@ pub fn id_rule(value: &str, max: usize, topic_safe: bool) -> Option<String> {
 /// Checks an identifier that becomes part of a Kafka key or topic name.
 fn check_id(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, topic_safe: bool) {
     if let Some(rule) = id_rule(value, max, topic_safe) {
-        errors.push(FieldError::new(field, format!("{rule}, got {value:?}")));
+        // Never the value itself (CONTRACT.md 1.1: rejections name the field and the rule).
+        errors.push(FieldError::new(field, rule));
     }
 }
 

@@ -14,6 +14,11 @@ use crate::contract::error::ValueError;
 pub struct Gemeentecode(u16);
 
 impl Gemeentecode {
+    /// No municipality: the address of an objection or consent withdrawal that does not route.
+    /// Such an event still reaches its household (RULES.md §1: recorded whatever the routing
+    /// says); 9999 is no municipality's code, and it never names a task's destination.
+    pub const UNROUTED: Gemeentecode = Gemeentecode(9999);
+
     /// From the numeric code, 1..=9999.
     pub fn new(code: u16) -> Result<Self, ValueError> {
         if (1..=9999).contains(&code) {

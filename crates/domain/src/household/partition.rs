@@ -280,6 +280,14 @@ impl HouseholdPartition {
             return; // A timer without a household: nothing to tick.
         };
         out.decisions.extend(rules::tick(&mut slot.state, due, ctx));
+        // Retention kept only a minimal record (standing objections): its reporting-store keys
+        // go as for a purge (RULES.md §6, D11).
+        if slot.state.as_ref().is_some_and(|s| s.standings_only) && !slot.report_keys.is_empty() {
+            let keys = std::mem::take(&mut slot.report_keys);
+            if self.reporting {
+                out.report_tombstones.extend(keys);
+            }
+        }
         let next = slot.state.as_ref().and_then(|s| rules::next_wakeup(s, ctx));
         self.mark_changed(&id);
         if self.remove_if_purged(&id, out) {

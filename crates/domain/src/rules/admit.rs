@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{RuleContext, ids, reasons};
+use super::{RuleContext, ids};
 use crate::contract::decision::{Decision, DecisionKind, NotRoutedReason, QuarantineReason};
-use crate::contract::messages::{FieldError, InputEvent};
+use crate::contract::messages::{ArrearsEventType, FieldError, InputEvent};
 use crate::contract::municipality::Gemeentecode;
 use crate::contract::pseudonym::HouseholdId;
 use crate::contract::sector::LegalBasis;
@@ -31,6 +31,8 @@ pub enum Admission {
 
 /// The REJECTED decision for input that breaks the contract.
 pub fn rejected(errors: Vec<FieldError>, event_id: Option<String>, now: DateTime<Utc>) -> Decision {
+    // Never an input value in a rejection: not in the reason, not in the errors.
+    let errors: Vec<FieldError> = errors.iter().map(FieldError::without_values).collect();
     let reason = format!(
         "ongeldig bericht: {}",
         errors
@@ -121,6 +123,26 @@ pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Ad
     let household_id = ctx.key.household_id(&key);
     let hh = Some(household_id.clone());
 
+    // RULES.md §1: an objection (event or flag) or a consent event is recorded whatever the
+    // routing says, and the household stage quarantines an objected report itself (so the
+    // objection also covers the creditor's other accounts). Nothing else of it is kept.
+    let standing_event = match &event {
+        InputEvent::Objection(_) => true,
+        InputEvent::Arrears(e) => e.objected && e.event_type == ArrearsEventType::Arrears,
+        InputEvent::Feedback(_) => false,
+    };
+    if standing_event {
+        let municipality = ctx
+            .routing
+            .route(&key, hint)
+            .map_or(Gemeentecode::UNROUTED, |r| r.municipality);
+        return Admission::Accepted(Box::new(Admitted {
+            household_id,
+            municipality,
+            event,
+        }));
+    }
+
     let Some(route) = ctx.routing.route(&key, hint) else {
         return decided(
             hh,
@@ -177,18 +199,31 @@ pub fn admit(event: InputEvent, now: DateTime<Utc>, ctx: &RuleContext<'_>) -> Ad
                     },
                 );
             }
+            LegalBasis::Experiment => {
+                // RULES.md §1: an event dated before its experiment took effect never becomes a
+                // signal.
+                let day = super::step::dutch_date(e.occurred_at);
+                let from = ctx
+                    .rules
+                    .in_force(day)
+                    .and_then(|r| r.sectors.get(&e.sector))
+                    .and_then(|r| r.effective_from);
+                if let Some(from) = from.filter(|from| day < *from) {
+                    return decided(
+                        hh,
+                        ids::BASIS_EXPERIMENT,
+                        format!(
+                            "{}: het experiment gold op {day} nog niet (van kracht vanaf {from}); geen signaal",
+                            e.sector
+                        ),
+                        DecisionKind::Quarantined {
+                            reason_code: QuarantineReason::ExperimentNotActive,
+                            creditor_id: e.creditor_id.clone(),
+                        },
+                    );
+                }
+            }
             _ => {}
-        }
-        if e.objected {
-            return decided(
-                hh,
-                ids::BASIS_OBJECTION,
-                reasons::objection(e.sector),
-                DecisionKind::Quarantined {
-                    reason_code: QuarantineReason::Objection,
-                    creditor_id: e.creditor_id.clone(),
-                },
-            );
         }
     }
 

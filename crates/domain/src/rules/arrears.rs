@@ -1,8 +1,8 @@
 //! A creditor's arrears: from report to signal (RULES.md §1–§3), and resolution (§2).
 
-use super::case;
 use super::state::{ArrearsRecord, ArrearsStage, CaseSignal, HouseholdState, PastSignal};
 use super::step::{Step, day_start, days_between, derived_id, plus_days};
+use super::{case, standing};
 use super::{ids, reasons};
 use crate::config::SectorRule;
 use crate::contract::decision::{
@@ -12,12 +12,14 @@ use crate::contract::decision::{
 use crate::contract::messages::{
     ArrearsEvent, ArrearsEventType, CreditorStatusValue, Person, TaskStatus,
 };
-use crate::contract::sector::LegalBasis;
+use crate::contract::sector::{LegalBasis, Sector};
 use crate::reporting::ddas::Signaalstatus;
+use chrono::NaiveDate;
 
-/// Handles an `ARREARS` or `RESOLVED` event for an existing household state.
+/// Handles an `ARREARS` or `RESOLVED` event for an existing household state. Nothing of a
+/// quarantined event (its person, contact or address) is stored: the person of a report is kept
+/// only with the arrears and the signal it makes (RULES.md §1).
 pub(super) fn on_event(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent) {
-    state.address = e.address.clone();
     match e.event_type {
         ArrearsEventType::Resolved => resolve(state, step, e),
         ArrearsEventType::Arrears => report(state, step, e),
@@ -28,7 +30,59 @@ fn same_person(a: &Person, b: &Person) -> bool {
     a.initials == b.initials && a.surname == b.surname && a.birth_date == b.birth_date
 }
 
+/// An escalation (RULES.md §3): `crisis` turning true, or a new `end_of_supply_date`. Never a
+/// herhaalde melding.
+fn escalates(rec: &ArrearsRecord, e: &ArrearsEvent) -> bool {
+    (e.crisis && !rec.crisis)
+        || (e.end_of_supply_date.is_some() && e.end_of_supply_date != rec.end_of_supply_date)
+}
+
+fn quarantine_objection(step: &mut Step<'_, '_>, e: &ArrearsEvent) {
+    step.emit(
+        ids::BASIS_OBJECTION,
+        reasons::objection(e.sector),
+        DecisionKind::Quarantined {
+            reason_code: QuarantineReason::Objection,
+            creditor_id: e.creditor_id.clone(),
+        },
+    );
+}
+
 fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent) {
+    // §1: the objection flag records an objection for the creditor (every account at the
+    // address) and quarantines this event; an objection stands until withdrawn.
+    if e.objected {
+        let start = step.out.len();
+        standing::record_objection(state, step, &e.creditor_id, &e.customer_ref);
+        quarantine_objection(step, e);
+        if let Some(q) = step.out.pop() {
+            step.out.insert(start, q);
+        }
+        return;
+    }
+    if state.objected(&e.creditor_id) {
+        quarantine_objection(step, e);
+        return;
+    }
+    if e.sector.legal_basis() == LegalBasis::Consent
+        && standing::consent_withdrawn(
+            state,
+            &e.creditor_id,
+            &e.customer_ref,
+            e.consent_ref.as_ref(),
+        )
+    {
+        step.emit(
+            ids::BASIS_CONSENT,
+            format!("{}: de toestemming van de inwoner is ingetrokken", e.sector),
+            DecisionKind::Quarantined {
+                reason_code: QuarantineReason::NoLegalBasis,
+                creditor_id: e.creditor_id.clone(),
+            },
+        );
+        return;
+    }
+
     // §4b "geen inwoner (meer)": hold back until a different person shows up at the address.
     if state.not_resident {
         let different = match (&e.person, &state.person) {
@@ -60,42 +114,10 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
             return;
         }
     }
-    if let Some(p) = &e.person {
-        state.person = Some(p.clone());
-    }
 
-    let standing = state
-        .standings
-        .iter()
-        .find(|s| s.creditor_id == e.creditor_id && s.customer_ref == e.customer_ref);
-    if standing.is_some_and(|s| s.objection) {
-        step.emit(
-            ids::BASIS_OBJECTION,
-            reasons::objection(e.sector),
-            DecisionKind::Quarantined {
-                reason_code: QuarantineReason::Objection,
-                creditor_id: e.creditor_id.clone(),
-            },
-        );
-        return;
-    }
-    if e.sector.legal_basis() == LegalBasis::Consent {
-        let withdrawn = standing.is_some_and(|s| {
-            s.withdrawn_consents
-                .iter()
-                .any(|c| c == "*" || Some(c) == e.consent_ref.as_ref())
-        });
-        if withdrawn {
-            step.emit(
-                ids::BASIS_CONSENT,
-                format!("{}: de toestemming van de inwoner is ingetrokken", e.sector),
-                DecisionKind::Quarantined {
-                    reason_code: QuarantineReason::NoLegalBasis,
-                    creditor_id: e.creditor_id.clone(),
-                },
-            );
-            return;
-        }
+    // The address as this admitted report gives it (street, city): the task's contact address.
+    if state.address != e.address {
+        state.address.clone_from(&e.address);
     }
 
     let (Some(amount), Some(since)) = (e.arrears_amount, e.arrears_since) else {
@@ -107,9 +129,12 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
         .arrears
         .iter()
         .position(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref);
+    let mut escalation = false;
     if let Some(i) = existing {
         let rec = &state.arrears[i];
+        escalation = escalates(rec, e);
         if rec.since == since
+            && !escalation
             && let ArrearsStage::Signalled {
                 signal_id,
                 amount: signalled,
@@ -166,6 +191,7 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
         data_sharing_offered: e.data_sharing_offered,
         min_payment_term_days: e.min_payment_term_days,
         stage: ArrearsStage::Waiting { due: step.now },
+        person: e.person.clone(),
     };
     let i = match existing {
         Some(i) => {
@@ -177,7 +203,9 @@ fn report(state: &mut HouseholdState, step: &mut Step<'_, '_>, e: &ArrearsEvent)
             state.arrears.len() - 1
         }
     };
+    step.escalation = escalation;
     judge(state, step, i);
+    step.escalation = false;
 }
 
 /// The deterministic id of the signal that arrears report `event_id` makes.
@@ -217,14 +245,15 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
     let days = days_between(rec.since, step.today);
 
     if days < rule.min_days {
-        let due = day_start(plus_days(rec.since, rule.min_days));
+        let due_date = due_day(step, rec.since, rule.min_days, rec.sector);
+        let due = day_start(due_date);
+        // The day number under the rules in force on the due day (a rule change may move it).
         step.emit(
             ids::WINDOW_TOO_YOUNG,
             format!(
-                "{}: {days} dagen achterstand; een signaal is pas mogelijk vanaf dag {} ({})",
+                "{}: {days} dagen achterstand; een signaal is pas mogelijk vanaf dag {} ({due_date})",
                 rec.sector,
-                rule.min_days,
-                due.date_naive()
+                days_between(rec.since, due_date),
             ),
             DecisionKind::Pending {
                 reason_code: PendingReason::TooYoung,
@@ -335,6 +364,32 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
         return;
     }
 
+    // §4b "geen inwoner (meer)": also a signal that becomes due by timer is held back.
+    if state.not_resident {
+        step.emit(
+            ids::ROUTING_NOT_RESIDENT,
+            format!(
+                "{}: de gemeente meldde dat de persoon hier niet (meer) woont; signaal wordt achtergehouden",
+                rec.sector
+            ),
+            DecisionKind::NotRouted {
+                reason_code: NotRoutedReason::NotResident,
+                municipality_code: Some(state.municipality),
+            },
+        );
+        step.creditor_status(
+            &rec.creditor_id,
+            &rec.customer_ref,
+            &signal_id,
+            CreditorStatusValue::NotPickedUp,
+        );
+        state.arrears[i].stage = ArrearsStage::Suppressed {
+            signal_id,
+            amount: rec.amount,
+        };
+        return;
+    }
+
     // A valid signal.
     let updated_signal = rule
         .updated_signal_after_days
@@ -346,6 +401,36 @@ pub(super) fn judge(state: &mut HouseholdState, step: &mut Step<'_, '_>, i: usiz
         updated_signal_sent: updated_signal,
     };
     send_signal(state, step, &rec, signal_id, updated_signal);
+}
+
+/// The first day from today on which arrears since `since` are old enough under the rule set in
+/// force *on that day* (RULES.md §1: a signal is judged on the day it becomes due, with that day's
+/// rules): a rule set taking effect while the arrears wait can make them due earlier (or later).
+fn due_day(
+    step: &Step<'_, '_>,
+    since: NaiveDate,
+    min_days_today: u32,
+    sector: Sector,
+) -> NaiveDate {
+    // The rule sets in force from today on, as segments [start, next start).
+    let sets = &step.ctx.rules.sets;
+    let later: Vec<_> = sets
+        .iter()
+        .filter(|s| s.effective_from > step.today)
+        .collect();
+    let mut start = step.today;
+    let mut min_days = min_days_today;
+    for next in later {
+        let candidate = plus_days(since, min_days).max(start);
+        if candidate < next.effective_from {
+            return candidate;
+        }
+        start = next.effective_from;
+        if let Some(rule) = next.sectors.get(&sector) {
+            min_days = rule.min_days;
+        }
+    }
+    plus_days(since, min_days).max(start)
 }
 
 /// Turns arrears into a signal of the household's case (new, bundled, or an update) and
@@ -372,7 +457,14 @@ pub(super) fn send_signal(
         end_of_supply_date: rec.end_of_supply_date,
         updated_signal,
         resolved: false,
+        person: rec.person.clone(),
+        reported_at: Some(rec.reported_at),
     };
+    // The household's person is that of its latest signal (never of a quarantined or objected
+    // event): what §4b's "a different person" compares against.
+    if rec.person.is_some() {
+        state.person.clone_from(&rec.person);
+    }
     case::add_signal(state, step, signal);
     let case_id = state
         .case

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 
 use super::reasons;
 use super::state::{CaseRecord, CaseSignal, HouseholdState};
-use super::step::{Step, days_between, minus_months, plus_days, same_month};
+use super::step::{Step, days_between, minus_months, plus_days};
 use crate::config::Deadlines;
 use crate::contract::decision::{DecisionKind, PendingReason};
 use crate::contract::messages::{
@@ -48,7 +48,7 @@ pub(super) fn add_signal(state: &mut HouseholdState, step: &mut Step<'_, '_>, si
         }
     }
 
-    let crisis = signal.crisis;
+    let crisis = signal.crisis || step.escalation;
     match state.case.as_mut() {
         Some(case) => {
             upsert(&mut case.signals, signal);
@@ -69,13 +69,12 @@ pub(super) fn add_signal(state: &mut HouseholdState, step: &mut Step<'_, '_>, si
                     );
                 }
             } else {
-                emit_version(
-                    state,
-                    step,
-                    TaskStatus::Updated,
-                    ids::CASE_UPDATE,
-                    "Zaak bijgewerkt",
-                );
+                let what = if step.escalation {
+                    "Zaak bijgewerkt: escalatie (crisis of nieuwe datum einde levering)"
+                } else {
+                    "Zaak bijgewerkt"
+                };
+                emit_version(state, step, TaskStatus::Updated, ids::CASE_UPDATE, what);
             }
         }
         None => {
@@ -90,9 +89,10 @@ pub(super) fn add_signal(state: &mut HouseholdState, step: &mut Step<'_, '_>, si
                 .municipality(state.municipality)
                 .map_or(24, |m| m.bundling_delay_hours);
             let dispatch_at = step.now + Duration::hours(i64::from(delay_hours));
+            let number = state.case_number();
             let case = CaseRecord {
-                case_id: format!("cs_{suffix}_{}", state.case_seq),
-                task_id: format!("tk_{suffix}_{}", state.case_seq),
+                case_id: format!("cs_{suffix}_{number}"),
+                task_id: format!("tk_{suffix}_{number}"),
                 municipality: state.municipality,
                 opened_at: step.now,
                 dispatch_at: Some(dispatch_at),
@@ -214,14 +214,14 @@ pub(super) fn classify(
     today: NaiveDate,
     lookback_months: u32,
 ) -> Classification {
-    // Resolved signals still count: they were signals in that month, and a case's
-    // classification should not flip back when one creditor is paid.
-    let signals = &case.signals;
-    let meervoudig = signals.iter().any(|a| {
-        signals
-            .iter()
-            .any(|b| a.creditor_id != b.creditor_id && same_month(a.signalled_on, b.signalled_on))
-    });
+    // RULES.md §3 (2026-11-29): a signal counts in every calendar month in which it is open
+    // (sent and not resolved). Every unresolved signal of the open case is open today, so two
+    // different creditors among them share this month — also when one joined later or they
+    // straddle a month boundary. A resolved signal no longer counts.
+    let mut open = case.signals.iter().filter(|s| !s.resolved);
+    let meervoudig = open
+        .next()
+        .is_some_and(|first| open.any(|s| s.creditor_id != first.creditor_id));
     if meervoudig {
         return Classification::Meervoudig;
     }
@@ -330,6 +330,7 @@ fn build_task(
                 s.end_of_supply_date,
                 s.updated_signal,
                 s.resolved,
+                state.objected(&s.creditor_id),
             )
         })
         .collect();
@@ -341,7 +342,22 @@ fn build_task(
     case.priority = Some(priority);
     case.due_date = Some(due);
 
-    let person = state.person.clone().unwrap_or_default();
+    // The contact comes only from reports admitted as signals of this case, newest first
+    // (RULES.md §1). Signals restored from records written before 2026-11-29 carry no person:
+    // then the household's person as it was kept then.
+    // A version without signals (withdrawn after an objection) carries no person at all.
+    let modern = case.signals.is_empty() || case.signals.iter().any(|s| s.reported_at.is_some());
+    let newest = case
+        .signals
+        .iter()
+        .filter(|s| s.person.is_some())
+        .max_by_key(|s| s.reported_at);
+    let person = match (newest, modern) {
+        (Some(s), _) => s.person.clone().unwrap_or_default(),
+        (None, true) => crate::contract::messages::Person::default(),
+        (None, false) => state.person.clone().unwrap_or_default(),
+    };
+    let address = state.address.clone();
     OutreachTask {
         task_id: case.task_id.clone(),
         version: case.version,
@@ -361,7 +377,7 @@ fn build_task(
             birth_date: person.birth_date,
             phone: person.phone,
             email: person.email,
-            address: state.address.clone(),
+            address,
         },
         reasons,
         total_amount,
@@ -377,17 +393,19 @@ fn known_to_debt_help_update(
     step: &mut Step<'_, '_>,
     signal: CaseSignal,
 ) {
-    let Some(closed) = state.last_closed.as_mut() else {
+    let Some(closed) = state.last_closed.take() else {
         return;
     };
-    closed.version += 1;
+    // The closed case is reopened as the household's open case, marked known to debt help: its
+    // signals give their creditors a status like any other, and the municipality's feedback on
+    // it is accepted (RULES.md §4b, 2026-11-29).
     let mut case = CaseRecord {
-        case_id: closed.case_id.clone(),
-        task_id: closed.task_id.clone(),
+        case_id: closed.case_id,
+        task_id: closed.task_id,
         municipality: closed.municipality,
         opened_at: step.now,
         dispatch_at: None,
-        version: closed.version,
+        version: closed.version + 1,
         signals: vec![signal],
         classification: None,
         priority: None,
@@ -399,6 +417,7 @@ fn known_to_debt_help_update(
         picked_up_told: Vec::new(),
     };
     let task = build_task(state, &mut case, step, TaskStatus::Updated);
+    state.case = Some(case);
     let mut reason = String::with_capacity(160 + joined_len(&task.reasons));
     let _ = write!(
         reason,

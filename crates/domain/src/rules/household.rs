@@ -2,17 +2,16 @@
 
 use chrono::{DateTime, Utc};
 
-use super::state::{ArrearsStage, HouseholdState};
+use super::state::{AccountClock, ArrearsStage, HouseholdState, Standing};
 use super::step::{
-    Step, day_start, days_between, derived_id, event_hash, minus_months, plus_days, plus_months,
+    Step, day_start, days_between, derived_id, event_hash, event_key_hash, minus_months, plus_days,
+    plus_months,
 };
 use super::{Admitted, RuleContext, arrears, case, feedback, ids, standing};
+use crate::contract::address::{Address, HouseNumber, Postcode};
 use crate::contract::decision::{Decision, DecisionKind, IgnoredReason};
-use crate::contract::messages::{InputEvent, TaskStatus};
-
-/// How many recent event ids a household remembers for idempotency. Kafka redelivery is handled
-/// by offsets; this catches a creditor re-sending the same event, which happens within days.
-const RECENT_EVENTS: usize = 32;
+use crate::contract::messages::{ArrearsEvent, ArrearsEventType, InputEvent, TaskStatus};
+use crate::contract::municipality::Gemeentecode;
 
 /// Retention when the municipality is unknown to the registry (it always is known in practice).
 const DEFAULT_RETENTION_MONTHS: u32 = 6;
@@ -61,31 +60,56 @@ pub fn apply(
         }
     };
 
-    let hash = event_hash(event_id);
-    if household.recent_events.contains(&hash) {
+    // Idempotency (RULES.md §3): the key is (creditor, event id) — for feedback (municipality,
+    // event id) — for as long as the household's data is kept.
+    let scope = match &input.event {
+        InputEvent::Arrears(e) => e.creditor_id.clone(),
+        InputEvent::Objection(e) => e.creditor_id.clone(),
+        InputEvent::Feedback(e) => format!("gemeente:{}", e.municipality_code),
+    };
+    let hash = event_key_hash(&scope, event_id);
+    let legacy = household.recent_events.contains(&event_hash(event_id));
+    match household.seen_events.binary_search(&hash) {
+        Ok(_) => {
+            duplicate(&mut step);
+            return step.out;
+        }
+        Err(_) if legacy => {
+            duplicate(&mut step);
+            return step.out;
+        }
+        Err(pos) => household.seen_events.insert(pos, hash),
+    }
+
+    // Per account, a report older than the newest applied is stale: recorded, not applied.
+    if let InputEvent::Arrears(e) = &input.event
+        && is_stale(household, e)
+    {
         step.emit(
-            ids::IDEMPOTENCY,
-            "dit bericht (event_id) is al verwerkt; geen nieuw effect".to_owned(),
+            ids::IDEMPOTENCY_STALE,
+            "ouder bericht voor deze rekening dan het laatst verwerkte; vastgelegd, niet toegepast"
+                .to_owned(),
             DecisionKind::Ignored {
-                reason_code: IgnoredReason::DuplicateEvent,
+                reason_code: IgnoredReason::StaleEvent,
             },
         );
         return step.out;
     }
-    if household.recent_events.len() >= RECENT_EVENTS {
-        household.recent_events.remove(0);
-    }
-    household.recent_events.push(hash);
 
+    // An objection (event or flag) or a withdrawn consent is recorded whatever the routing says;
+    // such an event may arrive for an address that does not route to a connected municipality.
+    let routed = input.municipality != Gemeentecode::UNROUTED
+        && ctx
+            .municipalities
+            .get(input.municipality)
+            .is_some_and(|m| m.connected);
+    if routed || household.municipality == Gemeentecode::UNROUTED {
+        household.municipality = input.municipality;
+    }
+    household.standings_only = false;
     match &input.event {
-        InputEvent::Arrears(e) => {
-            household.municipality = input.municipality;
-            arrears::on_event(household, &mut step, e);
-        }
-        InputEvent::Objection(e) => {
-            household.municipality = input.municipality;
-            standing::on_event(household, &mut step, e);
-        }
+        InputEvent::Arrears(e) => arrears::on_event(household, &mut step, e),
+        InputEvent::Objection(e) => standing::on_event(household, &mut step, e, !routed),
         InputEvent::Feedback(e) => feedback::on_event(household, &mut step, e),
     }
     household.last_activity = household.last_activity.max(now);
@@ -130,14 +154,103 @@ pub fn tick(
     prune_history(household, &step);
 
     if purge_at(household, ctx).is_some_and(|at| at <= now) {
-        step.emit(
-            ids::RETENTION_PURGE,
-            "bewaartermijn verstreken: geen open achterstand, geen open zaak, terugkijkperiode voorbij; gegevens verwijderd".to_owned(),
-            DecisionKind::Purged {},
-        );
-        *state = None;
+        if household.standings.iter().any(Standing::stands) {
+            // §1: a standing objection or withdrawn consent outlives retention as a minimal
+            // record: pseudonym, creditor, date. Nothing else is kept.
+            minimise(household);
+            step.emit(
+                ids::RETENTION_PURGE,
+                "bewaartermijn verstreken: geen open achterstand, geen open zaak, terugkijkperiode voorbij; gegevens verwijderd, alleen het geldende bezwaar (schuldeiser en datum) blijft bewaard".to_owned(),
+                DecisionKind::Purged {},
+            );
+        } else {
+            step.emit(
+                ids::RETENTION_PURGE,
+                "bewaartermijn verstreken: geen open achterstand, geen open zaak, terugkijkperiode voorbij; gegevens verwijderd".to_owned(),
+                DecisionKind::Purged {},
+            );
+            *state = None;
+        }
     }
     step.out
+}
+
+/// Reduces a household to its standing objections and withdrawn consents (no personal data:
+/// the address becomes a fixed placeholder, customer references are dropped). The case sequence
+/// and epoch stay, so ids are never issued twice.
+fn minimise(household: &mut HouseholdState) {
+    household.standings.retain(Standing::stands);
+    for s in &mut household.standings {
+        s.customer_ref.clear();
+    }
+    household.address = placeholder_address();
+    household.person = None;
+    household.arrears.clear();
+    household.history.clear();
+    household.case = None;
+    household.last_closed = None;
+    household.recent_events.clear();
+    household.seen_events.clear();
+    household.accounts.clear();
+    household.not_resident = false;
+    household.standings_only = true;
+}
+
+/// The fixed address of a minimised household (the audit's placeholder).
+fn placeholder_address() -> Address {
+    Address {
+        postcode: Postcode::PLACEHOLDER,
+        house_number: HouseNumber::PLACEHOLDER,
+        house_number_addition: None,
+        street: None,
+        city: None,
+    }
+}
+
+/// Whether an arrears report is older than the newest applied for its account: an open
+/// account's record was last reported at `reported_at`; a resolved one is in `accounts`.
+fn is_stale(household: &mut HouseholdState, e: &ArrearsEvent) -> bool {
+    let newest = household
+        .arrears
+        .iter()
+        .find(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref)
+        .map(|a| a.reported_at)
+        .or_else(|| {
+            household
+                .accounts
+                .iter()
+                .find(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref)
+                .map(|a| a.newest)
+        });
+    if newest.is_some_and(|n| n > e.occurred_at) {
+        return true;
+    }
+    if e.event_type == ArrearsEventType::Resolved {
+        // The account leaves `arrears`: remember how far it got.
+        match household
+            .accounts
+            .iter_mut()
+            .find(|a| a.creditor_id == e.creditor_id && a.customer_ref == e.customer_ref)
+        {
+            Some(a) => a.newest = e.occurred_at,
+            None => household.accounts.push(AccountClock {
+                creditor_id: e.creditor_id.clone(),
+                customer_ref: e.customer_ref.clone(),
+                newest: e.occurred_at,
+            }),
+        }
+    }
+    false
+}
+
+fn duplicate(step: &mut Step<'_, '_>) {
+    step.emit(
+        ids::IDEMPOTENCY,
+        "dit bericht (event_id) is al verwerkt; geen nieuw effect".to_owned(),
+        DecisionKind::Ignored {
+            reason_code: IgnoredReason::DuplicateEvent,
+        },
+    );
 }
 
 /// Energy: an updated signal (*geactualiseerd signaal*) once the arrears pass the sector's
@@ -223,21 +336,18 @@ fn prune_history(household: &mut HouseholdState, step: &Step<'_, '_>) {
 /// has passed without any report: a creditor that has gone silent for that long has no open
 /// arrears we may keep data for.
 fn purge_at(household: &HouseholdState, ctx: &RuleContext<'_>) -> Option<DateTime<Utc>> {
-    if household.case.is_some()
-        || household
-            .arrears
-            .iter()
-            .any(|a| matches!(a.stage, ArrearsStage::Waiting { .. }))
-    {
+    if household.standings_only || household.case.is_some() || !household.arrears.is_empty() {
         return None;
     }
     let months = ctx
         .municipalities
         .get(household.municipality)
         .map_or(DEFAULT_RETENTION_MONTHS, |m| m.retention_months);
-    Some(day_start(plus_months(
-        household.last_activity.date_naive(),
-        months,
+    // The day after the last look-back day: a signal on that last day must still find the
+    // household's history (OPEENVOLGEND, "al bekend"), so the purge is at 00:00 of the next day.
+    Some(day_start(plus_days(
+        plus_months(super::step::dutch_date(household.last_activity), months),
+        1,
     )))
 }
 

@@ -51,3 +51,5 @@ pub const CREDITOR_STATUS: &str = "status.creditor";
 pub const RETENTION_PURGE: &str = "retention.purge";
 /// CONTRACT.md: `event_id` is the idempotency key.
 pub const IDEMPOTENCY: &str = "idempotency.event_id";
+/// §3: an event older than the newest applied for its account is stale.
+pub const IDEMPOTENCY_STALE: &str = "idempotency.stale";

@@ -28,9 +28,10 @@ pub use admit::{Admission, Admitted, admit, case_household, rejected};
 pub use feedback::creditor_status_for;
 pub use household::{apply, next_wakeup, tick};
 pub use state::{
-    ArrearsRecord, ArrearsStage, CaseRecord, CaseSignal, ClosedCase, HouseholdState, PastSignal,
-    Standing,
+    AccountClock, ArrearsRecord, ArrearsStage, CaseRecord, CaseSignal, ClosedCase, HouseholdState,
+    PastSignal, Standing,
 };
+pub use step::{amsterdam_offset_hours, day_start, dutch_date};
 
 use crate::config::routing::RoutingTable;
 use crate::config::{CreditorRegistry, MunicipalityRegistry, RuleBook};

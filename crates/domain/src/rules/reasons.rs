@@ -44,6 +44,7 @@ pub(crate) fn signal_line(
     end_of_supply: Option<NaiveDate>,
     updated_signal: bool,
     resolved: bool,
+    objected: bool,
 ) -> String {
     // Built with `push_str` rather than `format!`: this line is made for every signal of every
     // task version, and `core::fmt` was a measurable part of the household stage.
@@ -55,7 +56,13 @@ pub(crate) fn signal_line(
     amount.write_dutch(&mut s);
     s.push_str("; ");
     push_reminders(&mut s, reminders_sent);
-    s.push_str("; geen bezwaar");
+    // True in every case (issue #8): an objecting creditor's signals leave the task at once, so
+    // this says "bezwaar" only should one ever be shown while its objection stands.
+    s.push_str(if objected {
+        "; de inwoner heeft bezwaar gemaakt"
+    } else {
+        "; geen bezwaar"
+    });
     if crisis {
         s.push_str("; CRISIS: dreigende uithuiszetting of afsluiting");
     }

@@ -79,6 +79,10 @@ pub struct ArrearsRecord {
     pub min_payment_term_days: Option<u32>,
     /// Where it stands.
     pub stage: ArrearsStage,
+    /// The person of the report (personal data: only for the task of the signal it makes).
+    /// Absent in records written before 2026-11-29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<Person>,
 }
 
 /// One signal in a case.
@@ -110,6 +114,13 @@ pub struct CaseSignal {
     pub updated_signal: bool,
     /// Resolved by the creditor after the task went out.
     pub resolved: bool,
+    /// The person of the report that made the signal: the task's contact comes only from these
+    /// (RULES.md §1). Absent in records written before 2026-11-29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<Person>,
+    /// When the report that made the signal occurred (newest contact first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_at: Option<DateTime<Utc>>,
 }
 
 /// The household's open case (`vroegsignaalzaak`).
@@ -175,6 +186,28 @@ pub struct Standing {
     pub objection: bool,
     /// Consent references withdrawn.
     pub withdrawn_consents: Vec<String>,
+    /// When the objection (or withdrawal of consent) was made (`occurred_at`); a withdrawal or
+    /// consent older than this does not lift it (a re-sent old event). Absent before 2026-11-29.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Standing {
+    /// Whether it still stops anything (an objection, or a withdrawn consent).
+    pub fn stands(&self) -> bool {
+        self.objection || !self.withdrawn_consents.is_empty()
+    }
+}
+
+/// The newest report applied for one account (RULES.md §3: an older one is stale).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountClock {
+    /// Creditor.
+    pub creditor_id: String,
+    /// Customer reference.
+    pub customer_ref: String,
+    /// `occurred_at` of the newest event applied.
+    pub newest: DateTime<Utc>,
 }
 
 /// A past signal, for OPEENVOLGEND (previous 6 months) and MEERVOUDIG (same month).
@@ -211,8 +244,26 @@ pub struct HouseholdState {
     pub last_closed: Option<ClosedCase>,
     /// Cases opened so far (case ids count up).
     pub case_seq: u32,
-    /// Hashes of the most recent event ids, for idempotency.
+    /// Hashes of the most recent event ids (event id only), as written before 2026-11-29: still
+    /// consulted for households restored from older records, never added to.
     pub recent_events: Vec<u64>,
+    /// Hashes of every `(creditor_id, event_id)` (feedback: `(gemeentecode, event_id)`) applied
+    /// while the household's data is kept, sorted (RULES.md §3 idempotency).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen_events: Vec<u64>,
+    /// Per account whose arrears were resolved (and so have no arrears record, whose
+    /// `reported_at` serves open accounts), the newest `occurred_at` applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountClock>,
+    /// The date the household was first seen (after any purge): case and task ids carry it, so a
+    /// household returning after a purge never gets an id it had before. `None` in records
+    /// written before 2026-11-29 (their ids keep the old form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<NaiveDate>,
+    /// Purged by retention except for standing objections and withdrawn consents (household
+    /// pseudonym, creditor id, date; no personal data).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standings_only: bool,
     /// Last time anything happened (for retention).
     pub last_activity: DateTime<Utc>,
     /// The municipality reported the person no longer lives here: hold signals back.
@@ -226,6 +277,23 @@ impl HouseholdState {
     pub(crate) fn forget_unsent(&mut self, case_id: &str, creditor_ids: &[String]) {
         self.history
             .retain(|p| !(p.case_id == case_id && creditor_ids.contains(&p.creditor_id)));
+    }
+
+    /// Whether a standing objection of `creditor_id` is in force (any of its accounts: an
+    /// objection covers every account of that creditor at the address, RULES.md §1).
+    pub fn objected(&self, creditor_id: &str) -> bool {
+        self.standings
+            .iter()
+            .any(|s| s.creditor_id == creditor_id && s.objection)
+    }
+
+    /// The number case and task ids end in: `<yyyymmdd of epoch><seq>` (or the bare sequence for
+    /// a household restored from a record without an epoch).
+    pub(crate) fn case_number(&self) -> String {
+        match self.epoch {
+            Some(d) => format!("{}{:02}", d.format("%Y%m%d"), self.case_seq),
+            None => self.case_seq.to_string(),
+        }
     }
 
     /// A fresh household.
@@ -247,6 +315,10 @@ impl HouseholdState {
             last_closed: None,
             case_seq: 0,
             recent_events: Vec::new(),
+            seen_events: Vec::new(),
+            accounts: Vec::new(),
+            epoch: Some(super::step::dutch_date(now)),
+            standings_only: false,
             last_activity: now,
             not_resident: false,
         }

@@ -1,7 +1,7 @@
 //! The working context of one rule evaluation: the time, the configuration, the causing event
 //! and the decisions made so far.
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 
 use super::RuleContext;
 use crate::config::{Municipality, RuleSet};
@@ -24,6 +24,9 @@ pub(super) struct Step<'a, 'c> {
     pub(super) household_id: HouseholdId,
     /// Decisions so far, in order.
     pub(super) out: Vec<Decision>,
+    /// The signal being made is an escalation (RULES.md §3: crisis turning true, a new end of
+    /// supply): it goes out at once, never waiting in a bundle.
+    pub(super) escalation: bool,
 }
 
 impl<'a, 'c> Step<'a, 'c> {
@@ -35,11 +38,12 @@ impl<'a, 'c> Step<'a, 'c> {
     ) -> Self {
         Step {
             now,
-            today: now.date_naive(),
+            today: dutch_date(now),
             ctx,
             event_id,
             household_id,
             out: Vec::new(),
+            escalation: false,
         }
     }
 
@@ -105,9 +109,40 @@ impl<'a, 'c> Step<'a, 'c> {
     }
 }
 
-/// Midnight (UTC) at the start of a date: when day-based rules change their verdict.
-pub(super) fn day_start(date: NaiveDate) -> DateTime<Utc> {
-    date.and_time(chrono::NaiveTime::MIN).and_utc()
+/// Midnight in the Netherlands (Europe/Amsterdam) at the start of a date, as a UTC instant: when
+/// day-based rules change their verdict (RULES.md §1: days are Dutch calendar days).
+pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
+    let local_midnight = date.and_time(chrono::NaiveTime::MIN).and_utc();
+    // Midnight is never inside a DST transition (those are at 02:00/03:00 local time), so the
+    // offset at the UTC instant one hour before local midnight's UTC guess is the right one.
+    let guess = local_midnight - chrono::Duration::hours(1);
+    local_midnight - chrono::Duration::hours(amsterdam_offset_hours(guess))
+}
+
+/// The Dutch calendar date (Europe/Amsterdam) of an instant.
+pub fn dutch_date(t: DateTime<Utc>) -> NaiveDate {
+    (t + chrono::Duration::hours(amsterdam_offset_hours(t))).date_naive()
+}
+
+/// Europe/Amsterdam's UTC offset at `t`: +2 (CEST) from the last Sunday of March 01:00 UTC to
+/// the last Sunday of October 01:00 UTC, +1 (CET) otherwise — the EU rule in force since 1996.
+/// Written out rather than taken from a time-zone database: this one zone, this one rule.
+pub fn amsterdam_offset_hours(t: DateTime<Utc>) -> i64 {
+    use chrono::Datelike;
+    let year = t.year();
+    let last_sunday = |month: u32| {
+        let last = NaiveDate::from_ymd_opt(year, month, 31).unwrap_or(NaiveDate::MIN);
+        let back = u64::from(last.weekday().num_days_from_sunday());
+        last.checked_sub_days(Days::new(back))
+            .unwrap_or(last)
+            .and_hms_opt(1, 0, 0)
+            .map_or(t, |d| d.and_utc())
+    };
+    if t >= last_sunday(3) && t < last_sunday(10) {
+        2
+    } else {
+        1
+    }
 }
 
 /// Whole days from `since` to `today` (0 when `since` is later).
@@ -133,16 +168,21 @@ pub(super) fn plus_months(date: NaiveDate, n: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-/// Same calendar month.
-pub(super) fn same_month(a: NaiveDate, b: NaiveDate) -> bool {
-    a.year() == b.year() && a.month() == b.month()
-}
-
 /// A stable 64-bit hash (FNV-1a) of an event id, for the idempotency ring. Stable across
 /// processes and versions, unlike `std`'s hasher, because it is persisted in state.
 pub(super) fn event_hash(event_id: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in event_id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The idempotency key's hash: FNV-1a over `scope`, a separator and the event id.
+pub(super) fn event_key_hash(scope: &str, event_id: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in scope.bytes().chain([0x1f]).chain(event_id.bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }

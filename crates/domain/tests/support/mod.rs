@@ -36,6 +36,7 @@ fn sector_rule(min_days: u32, max_days: Option<u32>, min_reminders: u32) -> Sect
         require_pointed_to_debt_help: false,
         require_data_sharing_offered: false,
         min_amount: None,
+        effective_from: None,
     }
 }
 
@@ -56,11 +57,15 @@ pub fn rule_book() -> RuleBook {
     sectors.insert(Sector::Cak, sector_rule(0, None, 0));
     let mut duo = sector_rule(0, None, 1);
     duo.min_amount = Some("270".parse().unwrap());
+    duo.effective_from = Some(date("2023-05-01"));
     sectors.insert(Sector::Duo, duo);
     let mut bd = sector_rule(0, None, 1);
     bd.min_amount = Some("600".parse().unwrap());
+    bd.effective_from = Some(date("2025-05-15"));
     sectors.insert(Sector::Belastingdienst, bd);
-    sectors.insert(Sector::Toeslagen, sector_rule(0, None, 1));
+    let mut toeslagen = sector_rule(0, None, 1);
+    toeslagen.effective_from = Some(date("2025-05-15"));
+    sectors.insert(Sector::Toeslagen, toeslagen);
     for s in [
         Sector::Hypotheek,
         Sector::Bank,

@@ -276,7 +276,7 @@ impl HouseholdWorker {
                 }
                 _ => {}
             }
-            let value = encode(&d.pseudonymous(), &audit)?;
+            let value = encode(&d.audit_form(&self.rules.key), &audit)?;
             self.send(&audit, key, &value, None)?;
         }
         Ok(())

@@ -85,6 +85,12 @@ const KEYS: &[&str] = &[
     "next_offset",
     "sources",
     "instance",
+    // 2026-11-29 (issue #8): idempotency keys, account clocks, id epoch, minimal records.
+    "seen_events",
+    "accounts",
+    "epoch",
+    "standings_only",
+    "newest",
 ];
 
 const NULL: u8 = 0;
