@@ -13,7 +13,7 @@ import time
 import pytest
 from kafka import KafkaConsumer
 
-from conftest import ROOT, clean_env, unique_prefix
+from conftest import ROOT, clean_env, free_port, unique_prefix
 from kafka_python_produce import produce_lines
 
 TASK_KEYS = {"task_id", "version", "case_id", "status", "municipality_code", "household_id",
@@ -54,7 +54,9 @@ def test_kafka_python_in_tasks_out(tansu, run_binary, tmp_path):
     prefix = unique_prefix("e2e")
     env = clean_env(VROEGSIGNAAL__KAFKA__TOPIC_PREFIX=prefix,
                     VROEGSIGNAAL_PSEUDONYM_KEY="ab" * 32,
-                    VROEGSIGNAAL__KAFKA__PARTITIONS="2")
+                    VROEGSIGNAAL__KAFKA__PARTITIONS="2",
+                    # Never the default port: another process on this machine may hold it.
+                    VROEGSIGNAAL__ENGINE__HTTP_BIND=f"127.0.0.1:{free_port()}")
     log = open(tmp_path / "run.log", "w")
     proc = subprocess.Popen(
         [run_binary, "--config", str(ROOT / "config/vroegsignaal.toml"), "run",
