@@ -182,6 +182,17 @@ fn snapshot(p: &HouseholdPartition, ids: &[HouseholdId]) -> Vec<(HouseholdId, Ho
 /// Runs `lines` (event JSON) as input offsets 0.., with a tick to each event's time before it
 /// (the engine's clock) and, after `restore_at` events, a restore from the persisted households.
 fn run(lines: &[String], restore_at: Option<usize>, end: &str) -> (Vec<String>, Vec<String>) {
+    run_sourced(lines, restore_at, end, &|i| i)
+}
+
+/// [`run`] where input `i` was read by the ingest stage from source offset `source_of(i)` (a
+/// repeated source offset is a replay).
+fn run_sourced(
+    lines: &[String],
+    restore_at: Option<usize>,
+    end: &str,
+    source_of: &dyn Fn(usize) -> usize,
+) -> (Vec<String>, Vec<String>) {
     let h = Harness::new();
     let ctx = h.ctx();
     let mut p = HouseholdPartition::new(TRACKED);
@@ -210,7 +221,7 @@ fn run(lines: &[String], restore_at: Option<usize>, end: &str) -> (Vec<String>, 
         let offset = i64::try_from(i).unwrap();
         let origin = RecordOrigin {
             offset,
-            source: Some(("src/0", offset)),
+            source: Some(("src/0", i64::try_from(source_of(i)).unwrap())),
         };
         if p.receive(origin) != Delivery::New {
             continue;
@@ -335,46 +346,13 @@ proptest! {
         with_dup.insert(pos, lines[dup].clone());
         // The repeated line is a new input offset of a source record applied before: it must be
         // recognised by its source, so give it the original's source offset.
-        let replayed = run_with_sources(&with_dup, pos, dup);
+        let source_of = |i: usize| match i.cmp(&pos) {
+            std::cmp::Ordering::Equal => dup,
+            std::cmp::Ordering::Greater => i - 1,
+            std::cmp::Ordering::Less => i,
+        };
+        let replayed = run_sourced(&with_dup, None, "2027-06-01T00:00:00Z", &source_of);
         prop_assert_eq!(&replayed, &straight);
         prop_assert_eq!(run(&lines, Some(cut.min(lines.len())), "2027-06-01T00:00:00Z"), straight);
     }
-}
-
-/// Like [`run`] without restore, where input `dup_pos` repeats source record `of`.
-fn run_with_sources(lines: &[String], dup_pos: usize, of: usize) -> (Vec<String>, Vec<String>) {
-    let h = Harness::new();
-    let ctx = h.ctx();
-    let mut p = HouseholdPartition::new(TRACKED);
-    let mut out = StepOutcome::default();
-    for (i, line) in lines.iter().enumerate() {
-        let offset = i64::try_from(i).unwrap();
-        let source = if i == dup_pos {
-            of
-        } else if i > dup_pos {
-            i - 1
-        } else {
-            i
-        };
-        let origin = RecordOrigin {
-            offset,
-            source: Some(("src/0", i64::try_from(source).unwrap())),
-        };
-        if p.receive(origin) != Delivery::New {
-            continue;
-        }
-        let e = parse_input(line);
-        let t = e.occurred_at();
-        p.advance_to(t, usize::MAX, &ctx, &mut out);
-        match rules::admit(e, t, &ctx) {
-            Admission::Decided(d) => out.decisions.extend(d),
-            Admission::Accepted(a) => {
-                p.apply_event(&a, Some(offset), &ctx, &mut out);
-            }
-        }
-    }
-    p.advance_to(at("2027-06-01T00:00:00Z"), usize::MAX, &ctx, &mut out);
-    let mut tombstones = out.report_tombstones.clone();
-    tombstones.sort();
-    (json(&out.decisions), tombstones)
 }
