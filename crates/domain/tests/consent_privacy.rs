@@ -6,17 +6,8 @@
 mod support;
 
 use support::*;
-use vroeg_domain::contract::decision::{Decision, DecisionKind};
+use vroeg_domain::contract::decision::DecisionKind;
 use vroeg_domain::contract::messages::{OutreachTask, Priority, TaskStatus};
-
-fn tasks(ds: &[Decision]) -> Vec<OutreachTask> {
-    ds.iter()
-        .filter_map(|d| match &d.kind {
-            DecisionKind::Task { task } => Some((**task).clone()),
-            _ => None,
-        })
-        .collect()
-}
 
 fn objection(
     id: &str,

@@ -5,17 +5,8 @@
 mod support;
 
 use support::*;
-use vroeg_domain::contract::decision::{Decision, DecisionKind};
-use vroeg_domain::contract::messages::{Classification, CreditorStatusValue, OutreachTask};
-
-fn tasks(ds: &[Decision]) -> Vec<OutreachTask> {
-    ds.iter()
-        .filter_map(|d| match &d.kind {
-            DecisionKind::Task { task } => Some((**task).clone()),
-            _ => None,
-        })
-        .collect()
-}
+use vroeg_domain::contract::decision::DecisionKind;
+use vroeg_domain::contract::messages::{Classification, CreditorStatusValue};
 
 fn feedback(id: &str, case_id: &str, at: &str, body: &str) -> String {
     format!(

@@ -299,3 +299,13 @@ pub fn kinds(ds: &[Decision]) -> Vec<String> {
         })
         .collect()
 }
+
+/// The outreach tasks among `ds`, in order.
+pub fn tasks(ds: &[Decision]) -> Vec<vroeg_domain::contract::messages::OutreachTask> {
+    ds.iter()
+        .filter_map(|d| match &d.kind {
+            vroeg_domain::contract::decision::DecisionKind::Task { task } => Some((**task).clone()),
+            _ => None,
+        })
+        .collect()
+}
